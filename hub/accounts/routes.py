@@ -1,0 +1,127 @@
+"""Sign-up, sign-in, sign-out and the person's own account page."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Request, Response, get, post
+from litestar.datastructures import State
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.response import Redirect, Template
+from sqlmodel import Session
+
+from hub.accounts import services
+from hub.accounts.models import ROLE_LABELS, SELF_SERVICE_ROLES
+from hub.accounts.shapes import LoginInput, SignUpInput
+from hub.accounts.viewer import Viewer
+from hub.directory.services import memberships_of
+from hub.errors import InvalidInput, TooManyRequests
+from hub.validation import validate
+from hub.web import SESSION_COOKIE, flash_cookie, form_dict, page, require_viewer, session_cookie
+
+ROLE_OPTIONS = [(role.value, ROLE_LABELS[role]) for role in SELF_SERVICE_ROLES]
+FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+
+
+def safe_next(target: str | None) -> str:
+    """Only local paths are followed after login (no open redirect)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target and len(target) < 500:
+        return target
+    return "/"
+
+
+@get("/inscription", name="accounts.signup_form", sync_to_thread=False)
+def signup_form(request: Request[Any, Any, Any], viewer: Viewer | None) -> Template:
+    """The sign-up form."""
+    return page(request, "accounts/signup.html", viewer, values={}, errors={}, roles_options=ROLE_OPTIONS)
+
+
+@post("/inscription", name="accounts.signup", sync_to_thread=True)
+def signup(
+    request: Request[Any, Any, Any], data: FormData, db_session: Session, state: State, viewer: Viewer | None
+) -> Response[Any] | Template:
+    """Create an account and sign in."""
+    values = form_dict(data, flags=("is_public",))
+    try:
+        account = services.sign_up(db_session, validate(SignUpInput, values))
+        token = services.open_session(db_session, account, request.cookies.get(SESSION_COOKIE))
+        db_session.commit()
+    except InvalidInput as exc:
+        db_session.rollback()
+        shown = {k: v for k, v in values.items() if not k.startswith("password")}
+        return page(
+            request,
+            "accounts/signup.html",
+            viewer,
+            status_code=422,
+            values=shown,
+            errors=exc.errors,
+            roles_options=ROLE_OPTIONS,
+        )
+    response = Redirect(path="/compte", status_code=303)
+    response.set_cookie(session_cookie(state.settings, token))
+    response.set_cookie(flash_cookie("welcome"))
+    return response
+
+
+@get("/connexion", name="accounts.login_form", sync_to_thread=False)
+def login_form(request: Request[Any, Any, Any], viewer: Viewer | None) -> Template:
+    """The sign-in form."""
+    return page(
+        request, "accounts/login.html", viewer, values={}, errors={}, suite=safe_next(request.query_params.get("suite"))
+    )
+
+
+@post("/connexion", name="accounts.login", sync_to_thread=True)
+def login(
+    request: Request[Any, Any, Any], data: FormData, db_session: Session, state: State, viewer: Viewer | None
+) -> Response[Any] | Template:
+    """Sign in: throttled, and the session identifier is renewed."""
+    values = form_dict(data)
+    suite = safe_next(str(values.get("suite", "")))
+    ip = request.client.host if request.client else "unknown"
+    try:
+        account = services.authenticate(db_session, validate(LoginInput, values), ip)
+        token = services.open_session(db_session, account, request.cookies.get(SESSION_COOKIE))
+        db_session.commit()
+    except (InvalidInput, TooManyRequests) as exc:
+        db_session.commit()  # keep the failed attempt: throttling counts it
+        errors = getattr(exc, "errors", {}) or {"password": exc.message}
+        status = 429 if isinstance(exc, TooManyRequests) else 422
+        return page(
+            request,
+            "accounts/login.html",
+            viewer,
+            status_code=status,
+            values={"email": values.get("email", "")},
+            errors=errors,
+            suite=suite,
+        )
+    response = Redirect(path=suite, status_code=303)
+    response.set_cookie(session_cookie(state.settings, token))
+    response.set_cookie(flash_cookie("logged_in"))
+    return response
+
+
+@post("/deconnexion", name="accounts.logout", sync_to_thread=True)
+def logout(request: Request[Any, Any, Any], db_session: Session) -> Response[Any]:
+    """Sign out: the server-side session ends."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        services.close_session(db_session, token)
+        db_session.commit()
+    response = Redirect(path="/", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    response.set_cookie(flash_cookie("logged_out"))
+    return response
+
+
+@get("/compte", name="accounts.me", sync_to_thread=True)
+def my_account(request: Request[Any, Any, Any], db_session: Session, viewer: Viewer | None) -> Template:
+    """The person's account: roles and the actors they represent or asked to represent."""
+    signed_in = require_viewer(viewer)
+    return page(request, "accounts/me.html", viewer, memberships=memberships_of(db_session, signed_in.account_id))
+
+
+ROUTES = [signup_form, signup, login_form, login, logout, my_account]

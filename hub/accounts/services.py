@@ -1,0 +1,166 @@
+"""Accounts: sign-up, sign-in with throttling, server-side sessions, roles."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, func
+from sqlmodel import Session, col, select
+
+from hub.accounts.models import Account, AccountRole, LoginAttempt, Person, Role, UserSession
+from hub.accounts.shapes import LoginInput, SignUpInput
+from hub.accounts.viewer import Viewer
+from hub.db import utcnow
+from hub.errors import InvalidInput, TooManyRequests
+
+# argon2id with the library's RFC 9106 "low memory" defaults (ASVS 2.4.4 asks for argon2id).
+_hasher = PasswordHasher()
+# Checked when an e-mail is unknown, so that the answer takes the same time (no account enumeration).
+_DUMMY_HASH = _hasher.hash("not-a-real-password-" + secrets.token_hex(8))
+
+SESSION_IDLE_TIMEOUT = timedelta(hours=2)
+SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)
+THROTTLE_WINDOW = timedelta(minutes=5)
+THROTTLE_MAX_FAILURES = 10
+_BAD_CREDENTIALS = "Adresse e-mail ou mot de passe incorrect."
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of `password`."""
+    return _hasher.hash(password)
+
+
+def sign_up(
+    session: Session, data: SignUpInput, *, is_demo: bool = False, extra_roles: tuple[Role, ...] = ()
+) -> Account:
+    """Create an account with its profile; the e-mail must be new."""
+    if session.exec(select(Account.id).where(col(Account.email) == data.email)).first() is not None:
+        raise InvalidInput(
+            {"email": "Un compte existe déjà avec cette adresse. Connectez-vous ou choisissez-en une autre."}
+        )
+    account = Account(email=data.email, password_hash=hash_password(data.password), is_demo=is_demo)
+    session.add(account)
+    session.flush()
+    assert account.id is not None
+    roles = dict.fromkeys((data.role, *extra_roles))
+    session.add_all(AccountRole(account_id=account.id, role=role) for role in roles)
+    session.add(
+        Person(
+            account_id=account.id, display_name=data.display_name, profession=data.profession, is_public=data.is_public
+        )
+    )
+    session.flush()
+    return account
+
+
+def _throttle_keys(email: str, ip: str) -> tuple[str, str]:
+    return f"email:{email.lower()}"[:300], f"ip:{ip}"[:300]
+
+
+def _check_throttle(session: Session, keys: tuple[str, str]) -> None:
+    since = utcnow() - THROTTLE_WINDOW
+    for key in keys:
+        failures = session.exec(
+            select(func.count())
+            .select_from(LoginAttempt)
+            .where(col(LoginAttempt.key) == key, col(LoginAttempt.created_at) >= since)
+        ).one()
+        if failures >= THROTTLE_MAX_FAILURES:
+            raise TooManyRequests("Trop de tentatives de connexion. Réessayez dans quelques minutes.")
+
+
+def authenticate(session: Session, data: LoginInput, ip: str) -> Account:
+    """The account whose credentials these are; throttled per account and per address.
+
+    Failed attempts are committed by the caller even when the request fails, so that
+    throttling counts them.
+    """
+    keys = _throttle_keys(data.email, ip)
+    _check_throttle(session, keys)
+    account = session.exec(select(Account).where(col(Account.email) == data.email.lower())).first()
+    try:
+        _hasher.verify(account.password_hash if account else _DUMMY_HASH, data.password)
+        ok = account is not None and account.is_active
+    except (VerificationError, InvalidHashError):
+        ok = False
+    if not ok or account is None:
+        session.add_all(LoginAttempt(key=key) for key in keys)
+        raise InvalidInput({"password": _BAD_CREDENTIALS}, message=_BAD_CREDENTIALS)
+    if _hasher.check_needs_rehash(account.password_hash):
+        account.password_hash = hash_password(data.password)
+    account.last_login_at = utcnow()
+    session.add(account)
+    session.exec(delete(LoginAttempt).where(col(LoginAttempt.key) == keys[0]))  # type: ignore[call-overload]
+    return account
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def open_session(session: Session, account: Account, previous_token: str | None = None) -> str:
+    """A fresh session token for `account`; the previous session, if any, ends (rotation at login)."""
+    if previous_token:
+        close_session(session, previous_token)
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    assert account.id is not None
+    session.add(
+        UserSession(
+            token_hash=_token_hash(token),
+            account_id=account.id,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + SESSION_ABSOLUTE_TIMEOUT,
+        )
+    )
+    return token
+
+
+def close_session(session: Session, token: str) -> None:
+    """End a session (logout)."""
+    session.exec(delete(UserSession).where(col(UserSession.token_hash) == _token_hash(token)))  # type: ignore[call-overload]
+
+
+def resolve_session(session: Session, token: str) -> Viewer | None:
+    """The viewer behind a session token, or None if unknown, expired or idle too long."""
+    if not token or len(token) > 100:
+        return None
+    user_session = session.get(UserSession, _token_hash(token))
+    if user_session is None:
+        return None
+    now = utcnow()
+    if user_session.expires_at <= now or user_session.last_seen_at + SESSION_IDLE_TIMEOUT <= now:
+        session.delete(user_session)
+        return None
+    account = session.get(Account, user_session.account_id)
+    if account is None or not account.is_active:
+        return None
+    if now - user_session.last_seen_at > timedelta(minutes=1):
+        user_session.last_seen_at = now
+        session.add(user_session)
+    return viewer_for(session, account, user_session.token_hash)
+
+
+def viewer_for(session: Session, account: Account, token_hash: str = "") -> Viewer:
+    """The Viewer of an account."""
+    roles = frozenset(session.exec(select(AccountRole.role).where(col(AccountRole.account_id) == account.id)).all())
+    person = session.exec(select(Person).where(col(Person.account_id) == account.id)).first()
+    assert account.id is not None
+    return Viewer(
+        account_id=account.id,
+        email=account.email,
+        display_name=person.display_name if person else account.email,
+        roles=frozenset(Role(r) for r in roles),
+        session_token_hash=token_hash,
+    )
+
+
+def grant_role(session: Session, account_id: int, role: Role) -> None:
+    """Give an account a role (idempotent)."""
+    if session.get(AccountRole, (account_id, role)) is None:
+        session.add(AccountRole(account_id=account_id, role=role))

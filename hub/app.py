@@ -1,0 +1,107 @@
+"""create_app(settings): the one place where the hub's web application is assembled."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from litestar import Litestar
+from litestar.config.compression import CompressionConfig
+from litestar.config.csrf import CSRFConfig
+from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.exceptions import HTTPException
+from litestar.openapi import OpenAPIConfig
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from hub.accounts import routes as account_routes
+from hub.db import Database, make_engine
+from hub.directory import api as directory_api
+from hub.directory import routes as directory_routes
+from hub.errors import HubError
+from hub.projects import api as project_api
+from hub.projects import routes as project_routes
+from hub.settings import Settings
+from hub.territories import api as territory_api
+from hub.territories import routes as territory_routes
+from hub.web import (
+    handle_http_exception,
+    handle_hub_error,
+    handle_server_error,
+    make_environment,
+    provide_db_session,
+    provide_viewer,
+    security_headers,
+)
+
+HUB_STATIC_DIR = Path(__file__).resolve().parent / "static"
+MAX_BODY_BYTES = 1_048_576  # forms and JSON bodies; file uploads get their own limit
+
+
+def configure_logging(settings: Settings) -> None:
+    """Plain logs locally; the level comes from the settings."""
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("hub").setLevel(settings.log_level)
+
+
+def create_app(settings: Settings, database: Database | None = None) -> Litestar:
+    """The hub's Litestar application for `settings`; `database` defaults to the configured URL."""
+    configure_logging(settings)
+    if database is None:
+        database = Database(make_engine(settings.effective_database_url))
+    static_routers = [
+        create_static_files_router(
+            path="/static/hub", directories=[HUB_STATIC_DIR], name="static.hub", send_as_attachment=False
+        )
+    ]
+    if settings.static_dir.is_dir():
+        static_routers.append(
+            create_static_files_router(path="/static/dsfr", directories=[settings.static_dir], name="static.dsfr")
+        )
+    else:
+        logging.getLogger("hub").warning(
+            "DSFR assets not found in %s: run `make run` (npm install) to style the pages", settings.static_dir
+        )
+    return Litestar(
+        route_handlers=[
+            *territory_routes.ROUTES,
+            *directory_routes.ROUTES,
+            *project_routes.ROUTES,
+            *account_routes.ROUTES,
+            *directory_api.ROUTES,
+            *project_api.ROUTES,
+            *territory_api.ROUTES,
+            *static_routers,
+        ],
+        dependencies={
+            "db_session": Provide(provide_db_session),
+            "viewer": Provide(provide_viewer, sync_to_thread=True),
+        },
+        state=State({"settings": settings, "database": database}),
+        template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(make_environment())),
+        csrf_config=CSRFConfig(
+            secret=settings.effective_secret_key,
+            cookie_name="hub_csrf",
+            cookie_secure=settings.is_production,
+            cookie_httponly=True,
+            cookie_samesite="lax",
+            header_name="x-csrftoken",
+        ),
+        compression_config=CompressionConfig(backend="gzip", minimum_size=1000),
+        exception_handlers={
+            HubError: handle_hub_error,
+            HTTPException: handle_http_exception,
+            Exception: handle_server_error,
+        },
+        middleware=[security_headers(hsts=settings.is_production)],
+        openapi_config=OpenAPIConfig(
+            title="API du lab e-santé",
+            version="1.0.0",
+            description="Annuaire des acteurs, catalogue des projets et référentiels (territoires, secteurs).",
+            path="/api/schema",
+        ),
+        request_max_body_size=MAX_BODY_BYTES,
+        debug=False,
+    )

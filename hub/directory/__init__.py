@@ -1,0 +1,1 @@
+"""Directory: the actors of the digital-health innovation network."""

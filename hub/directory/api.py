@@ -1,0 +1,97 @@
+"""JSON API for actors: list with filters, detail, create, update."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, get, patch, post
+from sqlmodel import Session
+
+from hub.accounts.viewer import Viewer
+from hub.directory import services
+from hub.directory.models import Actor
+from hub.directory.shapes import ActorInput
+from hub.filters import KNOWN_ACTOR_PARAMS, actor_filters, check_known
+from hub.listing import parse_page
+from hub.validation import validate
+from hub.web import require_viewer
+
+
+def actor_json(db_session: Session, actor: Actor) -> dict[str, Any]:
+    """The public JSON shape of an actor."""
+    assert actor.id is not None
+    return {
+        "id": actor.id,
+        "slug": actor.slug,
+        "url": f"/annuaire/{actor.slug}",
+        "name": actor.name,
+        "acronym": actor.acronym,
+        "kind": str(actor.kind),
+        "identifiers": {name: getattr(actor, name) for name in ("siren", "siret", "finess", "rna", "rnsr", "ror")},
+        "address": actor.address,
+        "postcode": actor.postcode,
+        "commune": actor.commune,
+        "region": (actor.region_id or "").removeprefix("reg-") or None,
+        "departement": (actor.departement_id or "").removeprefix("dep-") or None,
+        "latitude": actor.latitude,
+        "longitude": actor.longitude,
+        "sectors": [s.code for s in services.actor_sectors(db_session, [actor.id])[actor.id]],
+        "phases": [str(p) for p in services.actor_phases(db_session, actor.id)],
+        "is_experimentation_volunteer": actor.is_experimentation_volunteer,
+        "experimentation_offer": actor.experimentation_offer,
+        "description": actor.description,
+        "website": actor.website,
+        "verification_status": str(actor.verification_status),
+        "is_claimed": actor.is_claimed,
+        "source": actor.source,
+        "source_url": actor.source_url,
+        "created_at": actor.created_at.isoformat(),
+        "updated_at": actor.updated_at.isoformat(),
+    }
+
+
+@get("/api/v1/actors", name="api.actors.list", sync_to_thread=True)
+def list_actors(request: Request[Any, Any, Any], db_session: Session) -> dict[str, Any]:
+    """Actors of the directory. Filters: kind, sector, region, departement (INSEE codes), phase, volunteer, q; page, per_page."""
+    params = dict(request.query_params)
+    check_known(params, KNOWN_ACTOR_PARAMS)
+    filters = actor_filters(db_session, params)
+    page_number, per_page = parse_page(params)
+    result = services.list_actors(db_session, filters, page=page_number, per_page=per_page)
+    return {
+        "items": [actor_json(db_session, a) for a in result.items],
+        "total": result.total,
+        "page": result.page,
+        "per_page": result.per_page,
+        "pages": result.pages,
+    }
+
+
+@get("/api/v1/actors/{actor_id:int}", name="api.actors.detail", sync_to_thread=True)
+def get_actor(actor_id: int, db_session: Session) -> dict[str, Any]:
+    """One actor."""
+    return actor_json(db_session, services.get_actor_by_id(db_session, actor_id))
+
+
+@post("/api/v1/actors", name="api.actors.create", sync_to_thread=True, status_code=201)
+def create_actor(data: dict[str, Any], db_session: Session, viewer: Viewer | None) -> dict[str, Any]:
+    """Create an actor (signed in; send the X-CSRFToken header). Invalid fields: 422 problem details."""
+    require_viewer(viewer)
+    actor = services.create_actor(db_session, validate(ActorInput, data), viewer)
+    db_session.commit()
+    return actor_json(db_session, actor)
+
+
+@patch("/api/v1/actors/{actor_id:int}", name="api.actors.update", sync_to_thread=True)
+def update_actor(actor_id: int, data: dict[str, Any], db_session: Session, viewer: Viewer | None) -> dict[str, Any]:
+    """Change some fields of an actor (its members and administrators)."""
+    require_viewer(viewer)
+    actor = services.get_actor_by_id(db_session, actor_id)
+    merged = services.actor_to_input(db_session, actor) | data
+    merged = {k: v for k, v in merged.items() if k in ActorInput.model_fields}
+    services.update_actor(db_session, actor, validate(ActorInput, merged), viewer)
+    db_session.commit()
+    return actor_json(db_session, actor)
+
+
+ROUTES = [list_actors, get_actor, create_actor, update_actor]

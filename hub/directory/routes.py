@@ -1,0 +1,245 @@
+"""Directory pages: list with filters, actor page, create and edit forms, claiming."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Request, Response, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.response import Redirect, Template
+from sqlmodel import Session
+
+from hub.accounts.viewer import Viewer
+from hub.changelog.services import list_changes
+from hub.directory import services
+from hub.directory.models import ActorKind, ActorPhase, VerificationStatus
+from hub.directory.shapes import ActorInput
+from hub.errors import InvalidInput, PermissionDenied
+from hub.filters import KNOWN_ACTOR_PARAMS, actor_filters, check_known
+from hub.listing import parse_page
+from hub.projects.services import projects_of_actor
+from hub.territories.services import list_departements, list_regions, list_sectors, territory_names
+from hub.validation import validate
+from hub.web import flash_cookie, form_dict, page, require_viewer
+
+FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+
+
+def _choices(db_session: Session) -> dict[str, Any]:
+    sectors = list_sectors(db_session)
+    departements = list_departements(db_session)
+    return {
+        "sectors_options": [(s.code, s.label) for s in sectors],
+        "departements_options": [(d.code, f"{d.code} — {d.name}") for d in departements],
+        "regions": list_regions(db_session),
+        "departements": departements,
+        "sectors": sectors,
+        "kinds": list(ActorKind),
+        "phases": list(ActorPhase),
+    }
+
+
+@get("/annuaire", name="directory.list", sync_to_thread=True)
+def actor_list(request: Request[Any, Any, Any], db_session: Session, viewer: Viewer | None) -> Template:
+    """The directory with its filters and pagination."""
+    params = dict(request.query_params)
+    check_known(params, KNOWN_ACTOR_PARAMS)
+    filters = actor_filters(db_session, params)
+    page_number, per_page = parse_page(params)
+    result = services.list_actors(db_session, filters, page=page_number, per_page=per_page)
+    sectors = services.actor_sectors(db_session, [a.id for a in result.items if a.id is not None])
+    return page(
+        request,
+        "directory/actor_list.html",
+        viewer,
+        result=result,
+        params=params,
+        item_sectors=sectors,
+        names=territory_names(db_session),
+        **_choices(db_session),
+    )
+
+
+@get("/annuaire/{slug:str}", name="directory.detail", sync_to_thread=True)
+def actor_detail(request: Request[Any, Any, Any], slug: str, db_session: Session, viewer: Viewer | None) -> Template:
+    """An actor's page."""
+    actor = services.get_actor(db_session, slug)
+    assert actor.id is not None
+    return page(
+        request,
+        "directory/actor_detail.html",
+        viewer,
+        actor=actor,
+        sectors=services.actor_sectors(db_session, [actor.id])[actor.id],
+        phases=services.actor_phases(db_session, actor.id),
+        projects=projects_of_actor(db_session, actor.id),
+        members=services.approved_members(db_session, actor.id),
+        can_edit=services.can_edit_actor(db_session, viewer, actor),
+        is_member=services.is_member(db_session, viewer, actor.id),
+        changes=list_changes(db_session, "actor", actor.id)[:20],
+        names=territory_names(db_session),
+    )
+
+
+def _form(
+    request: Request[Any, Any, Any],
+    viewer: Viewer | None,
+    db_session: Session,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    actor: Any = None,
+) -> Template:
+    return page(
+        request,
+        "directory/actor_form.html",
+        viewer,
+        status_code=422 if errors else 200,
+        values=values,
+        errors=errors,
+        actor=actor,
+        **_choices(db_session),
+    )
+
+
+@get("/annuaire/nouveau", name="directory.create_form", sync_to_thread=True)
+def actor_create_form(request: Request[Any, Any, Any], db_session: Session, viewer: Viewer | None) -> Template:
+    """The form to add an actor."""
+    require_viewer(viewer, "Connectez-vous pour ajouter un acteur.")
+    return _form(request, viewer, db_session, {"sectors": [], "phases": []}, {})
+
+
+@post("/annuaire/nouveau", name="directory.create", sync_to_thread=True)
+def actor_create(
+    request: Request[Any, Any, Any], data: FormData, db_session: Session, viewer: Viewer | None
+) -> Response[Any] | Template:
+    """Create an actor from the form; errors come back next to each field."""
+    require_viewer(viewer, "Connectez-vous pour ajouter un acteur.")
+    values = form_dict(data, lists=("sectors", "phases"), flags=("is_experimentation_volunteer",))
+    try:
+        actor = services.create_actor(db_session, validate(ActorInput, values), viewer)
+        db_session.commit()
+    except InvalidInput as exc:
+        db_session.rollback()
+        return _form(request, viewer, db_session, values, exc.errors)
+    response = Redirect(path=f"/annuaire/{actor.slug}", status_code=303)
+    response.set_cookie(flash_cookie("actor_created"))
+    return response
+
+
+@get("/annuaire/{slug:str}/modifier", name="directory.edit_form", sync_to_thread=True)
+def actor_edit_form(request: Request[Any, Any, Any], slug: str, db_session: Session, viewer: Viewer | None) -> Template:
+    """The form to edit an actor (members and administrators)."""
+    require_viewer(viewer)
+    actor = services.get_actor(db_session, slug)
+    if not services.can_edit_actor(db_session, viewer, actor):
+        raise PermissionDenied("Seuls les représentants de cet acteur ou un administrateur peuvent modifier sa fiche.")
+    return _form(request, viewer, db_session, services.actor_to_input(db_session, actor), {}, actor)
+
+
+@post("/annuaire/{slug:str}/modifier", name="directory.edit", sync_to_thread=True)
+def actor_edit(
+    request: Request[Any, Any, Any], slug: str, data: FormData, db_session: Session, viewer: Viewer | None
+) -> Response[Any] | Template:
+    """Save an actor's changes (logged)."""
+    require_viewer(viewer)
+    actor = services.get_actor(db_session, slug)
+    values = form_dict(data, lists=("sectors", "phases"), flags=("is_experimentation_volunteer",))
+    try:
+        services.update_actor(db_session, actor, validate(ActorInput, values), viewer)
+        db_session.commit()
+    except InvalidInput as exc:
+        db_session.rollback()
+        return _form(request, viewer, db_session, values, exc.errors, actor)
+    response = Redirect(path=f"/annuaire/{actor.slug}", status_code=303)
+    response.set_cookie(flash_cookie("actor_updated"))
+    return response
+
+
+@post("/annuaire/{slug:str}/representer", name="directory.claim", sync_to_thread=True)
+def actor_claim(
+    request: Request[Any, Any, Any], slug: str, data: FormData, db_session: Session, viewer: Viewer | None
+) -> Response[Any]:
+    """Ask to represent an actor."""
+    require_viewer(viewer, "Connectez-vous pour demander à représenter cet acteur.")
+    actor = services.get_actor(db_session, slug)
+    services.request_claim(db_session, actor, viewer, str(form_dict(data).get("message", "")))
+    db_session.commit()
+    response = Redirect(path=f"/annuaire/{actor.slug}", status_code=303)
+    response.set_cookie(flash_cookie("claim_sent"))
+    return response
+
+
+@get("/administration/demandes", name="directory.claims", sync_to_thread=True)
+def claim_inbox(request: Request[Any, Any, Any], db_session: Session, viewer: Viewer | None) -> Template:
+    """Requests to represent an actor, for administrators."""
+    require_viewer(viewer)
+    assert viewer is not None
+    if not viewer.is_admin:
+        raise PermissionDenied("Cette page est réservée aux administrateurs.")
+    return page(
+        request, "directory/claim_inbox.html", viewer, claims=services.list_pending_claims(db_session), errors={}
+    )
+
+
+@post("/administration/demandes/{membership_id:int}", name="directory.claim_decide", sync_to_thread=True)
+def claim_decide(
+    request: Request[Any, Any, Any], membership_id: int, data: FormData, db_session: Session, viewer: Viewer | None
+) -> Response[Any] | Template:
+    """Approve or refuse a request to represent an actor."""
+    require_viewer(viewer)
+    values = form_dict(data)
+    decision = values.get("decision")
+    if decision not in ("approve", "refuse"):
+        raise InvalidInput({"decision": "Choisissez d’accepter ou de refuser la demande."})
+    try:
+        services.decide_claim(
+            db_session, membership_id, viewer, approve=decision == "approve", reason=str(values.get("reason", ""))
+        )
+        db_session.commit()
+    except InvalidInput as exc:
+        db_session.rollback()
+        return page(
+            request,
+            "directory/claim_inbox.html",
+            viewer,
+            status_code=422,
+            claims=services.list_pending_claims(db_session),
+            errors={membership_id: exc.errors.get("reason", exc.message)},
+        )
+    response = Redirect(path="/administration/demandes", status_code=303)
+    response.set_cookie(flash_cookie("claim_decided"))
+    return response
+
+
+@post("/annuaire/{slug:str}/verification", name="directory.verification", sync_to_thread=True)
+def actor_verification(
+    request: Request[Any, Any, Any], slug: str, data: FormData, db_session: Session, viewer: Viewer | None
+) -> Response[Any]:
+    """An administrator changes an actor's verification status."""
+    require_viewer(viewer)
+    values = form_dict(data)
+    try:
+        status = VerificationStatus(str(values.get("status", "")))
+    except ValueError:
+        raise InvalidInput({"status": "Choisissez un statut de vérification dans la liste."}) from None
+    actor = services.get_actor(db_session, slug)
+    services.set_verification_status(db_session, actor, status, viewer, str(values.get("reason", ""))[:1000])
+    db_session.commit()
+    response = Redirect(path=f"/annuaire/{actor.slug}", status_code=303)
+    response.set_cookie(flash_cookie("actor_updated"))
+    return response
+
+
+ROUTES = [
+    actor_list,
+    actor_create_form,
+    actor_create,
+    actor_detail,
+    actor_edit_form,
+    actor_edit,
+    actor_claim,
+    claim_inbox,
+    claim_decide,
+    actor_verification,
+]

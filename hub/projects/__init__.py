@@ -1,0 +1,1 @@
+"""Projects: the catalogue of what the network's actors are building."""

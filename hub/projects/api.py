@@ -1,0 +1,97 @@
+"""JSON API for projects: list with filters, detail, create, update."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, get, patch, post
+from sqlmodel import Session
+
+from hub.accounts.viewer import Viewer
+from hub.filters import KNOWN_PROJECT_PARAMS, check_known, project_filters
+from hub.listing import parse_page
+from hub.projects import services
+from hub.projects.models import Project
+from hub.projects.shapes import ProjectInput
+from hub.validation import validate
+from hub.web import require_viewer
+
+
+def project_json(db_session: Session, project: Project) -> dict[str, Any]:
+    """The public JSON shape of a project."""
+    assert project.id is not None
+    return {
+        "id": project.id,
+        "slug": project.slug,
+        "url": f"/projets/{project.slug}",
+        "title": project.title,
+        "summary": project.summary,
+        "description": project.description,
+        "carrier_id": project.carrier_id,
+        "partners": [
+            {"actor_id": p.actor_id, "role": str(p.role)} for p, _ in services.project_partners(db_session, project.id)
+        ],
+        "sectors": [s.code for s in services.project_sectors(db_session, [project.id])[project.id]],
+        "phase": str(project.phase),
+        "regulatory_status": str(project.regulatory_status),
+        "reimbursement_status": str(project.reimbursement_status),
+        "needs": [str(n) for n in services.project_needs(db_session, project.id)],
+        "has_patient_involvement": project.has_patient_involvement,
+        "has_professional_involvement": project.has_professional_involvement,
+        "region": (project.region_id or "").removeprefix("reg-") or None,
+        "departement": (project.departement_id or "").removeprefix("dep-") or None,
+        "status": str(project.status),
+        "successor_id": project.successor_id,
+        "year": project.year,
+        "source": project.source,
+        "source_url": project.source_url,
+        "created_at": project.created_at.isoformat(),
+        "updated_at": project.updated_at.isoformat(),
+    }
+
+
+@get("/api/v1/projects", name="api.projects.list", sync_to_thread=True)
+def list_projects(request: Request[Any, Any, Any], db_session: Session) -> dict[str, Any]:
+    """Active projects. Filters: phase, sector, region, departement (INSEE codes), need, carrier, q; page, per_page."""
+    params = dict(request.query_params)
+    check_known(params, KNOWN_PROJECT_PARAMS)
+    filters = project_filters(db_session, params)
+    page_number, per_page = parse_page(params)
+    result = services.list_projects(db_session, filters, page=page_number, per_page=per_page)
+    return {
+        "items": [project_json(db_session, p) for p in result.items],
+        "total": result.total,
+        "page": result.page,
+        "per_page": result.per_page,
+        "pages": result.pages,
+    }
+
+
+@get("/api/v1/projects/{project_id:int}", name="api.projects.detail", sync_to_thread=True)
+def get_project(project_id: int, db_session: Session) -> dict[str, Any]:
+    """One project (a merged project shows its successor_id)."""
+    return project_json(db_session, services.get_project_by_id(db_session, project_id))
+
+
+@post("/api/v1/projects", name="api.projects.create", sync_to_thread=True, status_code=201)
+def create_project(data: dict[str, Any], db_session: Session, viewer: Viewer | None) -> dict[str, Any]:
+    """Create a project (signed in; send the X-CSRFToken header). Invalid fields: 422 problem details."""
+    require_viewer(viewer)
+    project = services.create_project(db_session, validate(ProjectInput, data), viewer)
+    db_session.commit()
+    return project_json(db_session, project)
+
+
+@patch("/api/v1/projects/{project_id:int}", name="api.projects.update", sync_to_thread=True)
+def update_project(project_id: int, data: dict[str, Any], db_session: Session, viewer: Viewer | None) -> dict[str, Any]:
+    """Change some fields of a project (its creator, its carrier's members, administrators)."""
+    require_viewer(viewer)
+    project = services.get_project_by_id(db_session, project_id)
+    merged = services.project_to_input(db_session, project) | data
+    merged = {k: v for k, v in merged.items() if k in ProjectInput.model_fields}
+    services.update_project(db_session, project, validate(ProjectInput, merged), viewer)
+    db_session.commit()
+    return project_json(db_session, project)
+
+
+ROUTES = [list_projects, get_project, create_project, update_project]

@@ -1,0 +1,197 @@
+"""Catalogue pages: list with filters, project page, create and edit forms."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Request, Response, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.response import Redirect, Template
+from sqlmodel import Session, col, select
+
+from hub.accounts.viewer import Viewer
+from hub.changelog.services import list_changes
+from hub.directory.models import Actor, ActorMembership, MembershipStatus
+from hub.errors import InvalidInput, PermissionDenied
+from hub.filters import KNOWN_PROJECT_PARAMS, check_known, project_filters
+from hub.listing import parse_page
+from hub.projects import services
+from hub.projects.models import PartnerRole, ProjectNeed, ProjectPhase, RegulatoryStatus, ReimbursementStatus
+from hub.projects.shapes import ProjectInput
+from hub.territories.services import list_departements, list_regions, list_sectors, territory_names
+from hub.validation import validate
+from hub.web import flash_cookie, form_dict, page, require_viewer
+
+FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+_LISTS = ("sectors", "needs")
+_FLAGS = ("has_patient_involvement", "has_professional_involvement")
+
+
+def _carrier_choices(db_session: Session, viewer: Viewer) -> list[Actor]:
+    statement = select(Actor).join(ActorMembership, col(ActorMembership.actor_id) == col(Actor.id))
+    statement = statement.where(
+        col(ActorMembership.account_id) == viewer.account_id, col(ActorMembership.status) == MembershipStatus.APPROVED
+    )
+    return list(db_session.exec(statement.order_by(col(Actor.name))).all())
+
+
+def _choices(db_session: Session) -> dict[str, Any]:
+    sectors = list_sectors(db_session)
+    departements = list_departements(db_session)
+    return {
+        "sectors_options": [(s.code, s.label) for s in sectors],
+        "departements_options": [(d.code, f"{d.code} — {d.name}") for d in departements],
+        "regions_options": [(r.code, r.name) for r in list_regions(db_session)],
+        "regions": list_regions(db_session),
+        "departements": departements,
+        "sectors": sectors,
+        "phases": list(ProjectPhase),
+        "needs": list(ProjectNeed),
+        "regulatory_statuses": list(RegulatoryStatus),
+        "reimbursement_statuses": list(ReimbursementStatus),
+        "partner_roles": list(PartnerRole),
+    }
+
+
+@get("/projets", name="projects.list", sync_to_thread=True)
+def project_list(request: Request[Any, Any, Any], db_session: Session, viewer: Viewer | None) -> Template:
+    """The catalogue with its filters and pagination."""
+    params = dict(request.query_params)
+    check_known(params, KNOWN_PROJECT_PARAMS)
+    filters = project_filters(db_session, params)
+    page_number, per_page = parse_page(params)
+    result = services.list_projects(db_session, filters, page=page_number, per_page=per_page)
+    sectors = services.project_sectors(db_session, [p.id for p in result.items if p.id is not None])
+    return page(
+        request,
+        "projects/project_list.html",
+        viewer,
+        result=result,
+        params=params,
+        item_sectors=sectors,
+        names=territory_names(db_session),
+        **_choices(db_session),
+    )
+
+
+@get("/projets/{slug:str}", name="projects.detail", sync_to_thread=True)
+def project_detail(
+    request: Request[Any, Any, Any], slug: str, db_session: Session, viewer: Viewer | None
+) -> Template | Response[Any]:
+    """A project's page; a merged project redirects to its successor."""
+    project = services.get_project(db_session, slug)
+    if project.successor_id is not None:
+        successor = services.get_project_by_id(db_session, project.successor_id)
+        return Redirect(path=f"/projets/{successor.slug}", status_code=301)
+    assert project.id is not None
+    carrier = db_session.get(Actor, project.carrier_id) if project.carrier_id else None
+    return page(
+        request,
+        "projects/project_detail.html",
+        viewer,
+        project=project,
+        carrier=carrier,
+        sectors=services.project_sectors(db_session, [project.id])[project.id],
+        needs=services.project_needs(db_session, project.id),
+        partners=services.project_partners(db_session, project.id),
+        can_edit=services.can_edit_project(db_session, viewer, project),
+        changes=list_changes(db_session, "project", project.id)[:20],
+        names=territory_names(db_session),
+    )
+
+
+def _form(
+    request: Request[Any, Any, Any],
+    viewer: Viewer,
+    db_session: Session,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    project: Any = None,
+) -> Template:
+    errors = {("partner_lines" if field == "partners" else field): message for field, message in errors.items()}
+    return page(
+        request,
+        "projects/project_form.html",
+        viewer,
+        status_code=422 if errors else 200,
+        values=values,
+        errors=errors,
+        project=project,
+        carriers_options=[(a.id, a.name) for a in _carrier_choices(db_session, viewer)],
+        **_choices(db_session),
+    )
+
+
+def _input_values(db_session: Session, data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(values to show again, values to validate) from the submitted form."""
+    values = form_dict(data, lists=_LISTS, flags=_FLAGS)
+    to_validate = {k: v for k, v in values.items() if k != "partner_lines"}
+    to_validate["partners"] = services.resolve_partner_lines(db_session, str(values.get("partner_lines", "")))
+    if to_validate.get("carrier_id") in ("", None):
+        to_validate["carrier_id"] = None
+    return values, to_validate
+
+
+@get("/projets/nouveau", name="projects.create_form", sync_to_thread=True)
+def project_create_form(request: Request[Any, Any, Any], db_session: Session, viewer: Viewer | None) -> Template:
+    """The form to add a project."""
+    signed_in = require_viewer(viewer, "Connectez-vous pour ajouter un projet.")
+    return _form(request, signed_in, db_session, {"sectors": [], "needs": [], "partner_lines": ""}, {})
+
+
+@post("/projets/nouveau", name="projects.create", sync_to_thread=True)
+def project_create(
+    request: Request[Any, Any, Any], data: FormData, db_session: Session, viewer: Viewer | None
+) -> Response[Any] | Template:
+    """Create a project from the form; errors come back next to each field."""
+    signed_in = require_viewer(viewer, "Connectez-vous pour ajouter un projet.")
+    values: dict[str, Any] = form_dict(data, lists=_LISTS, flags=_FLAGS)
+    try:
+        values, to_validate = _input_values(db_session, data)
+        project = services.create_project(db_session, validate(ProjectInput, to_validate), signed_in)
+        db_session.commit()
+    except InvalidInput as exc:
+        db_session.rollback()
+        return _form(request, signed_in, db_session, values, exc.errors)
+    response = Redirect(path=f"/projets/{project.slug}", status_code=303)
+    response.set_cookie(flash_cookie("project_created"))
+    return response
+
+
+@get("/projets/{slug:str}/modifier", name="projects.edit_form", sync_to_thread=True)
+def project_edit_form(
+    request: Request[Any, Any, Any], slug: str, db_session: Session, viewer: Viewer | None
+) -> Template:
+    """The form to edit a project."""
+    signed_in = require_viewer(viewer)
+    project = services.get_project(db_session, slug)
+    if not services.can_edit_project(db_session, signed_in, project):
+        raise PermissionDenied("Seuls le porteur du projet, son créateur ou un administrateur peuvent le modifier.")
+    values = services.project_to_input(db_session, project)
+    assert project.id is not None
+    values["partner_lines"] = services.partner_lines(db_session, project.id)
+    return _form(request, signed_in, db_session, values, {}, project)
+
+
+@post("/projets/{slug:str}/modifier", name="projects.edit", sync_to_thread=True)
+def project_edit(
+    request: Request[Any, Any, Any], slug: str, data: FormData, db_session: Session, viewer: Viewer | None
+) -> Response[Any] | Template:
+    """Save a project's changes (logged)."""
+    signed_in = require_viewer(viewer)
+    project = services.get_project(db_session, slug)
+    values: dict[str, Any] = form_dict(data, lists=_LISTS, flags=_FLAGS)
+    try:
+        values, to_validate = _input_values(db_session, data)
+        services.update_project(db_session, project, validate(ProjectInput, to_validate), signed_in)
+        db_session.commit()
+    except InvalidInput as exc:
+        db_session.rollback()
+        return _form(request, signed_in, db_session, values, exc.errors, project)
+    response = Redirect(path=f"/projets/{project.slug}", status_code=303)
+    response.set_cookie(flash_cookie("project_updated"))
+    return response
+
+
+ROUTES = [project_list, project_create_form, project_create, project_detail, project_edit_form, project_edit]

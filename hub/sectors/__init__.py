@@ -1,0 +1,1 @@
+"""Sectors: the controlled vocabulary of health and technology domains."""

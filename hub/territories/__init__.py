@@ -1,0 +1,1 @@
+"""Territories: régions and départements, and the map drawn from their geometry."""

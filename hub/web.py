@@ -1,0 +1,338 @@
+"""The web layer's shared pieces: templates, the session dependencies, guards, error pages, headers."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Generator, Mapping
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from litestar import MediaType, Request, Response
+from litestar.datastructures import Cookie, State
+from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from litestar.response import Template
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from sqlmodel import Session
+
+from hub.accounts.models import ROLE_LABELS
+from hub.accounts.services import SESSION_ABSOLUTE_TIMEOUT, resolve_session
+from hub.accounts.viewer import Viewer
+from hub.db import Database
+from hub.directory.models import ACTOR_KIND_LABELS, ACTOR_PHASE_LABELS, MEMBERSHIP_LABELS, VERIFICATION_LABELS
+from hub.errors import HubError, LoginRequired
+from hub.projects.models import (
+    NEED_LABELS,
+    PARTNER_ROLE_LABELS,
+    PROJECT_PHASE_LABELS,
+    PROJECT_STATUS_LABELS,
+    REGULATORY_LABELS,
+    REIMBURSEMENT_LABELS,
+)
+from hub.settings import REPO_ROOT, Settings
+
+log = logging.getLogger("hub.web")
+
+SESSION_COOKIE = "hub_session"
+FLASH_COOKIE = "hub_flash"
+
+# Flash messages are chosen by code so that no user-controlled text travels in a cookie.
+FLASH_MESSAGES = {
+    "welcome": "Votre compte est créé. Bienvenue sur le lab e-santé !",
+    "logged_in": "Vous êtes connecté.",
+    "logged_out": "Vous êtes déconnecté.",
+    "actor_created": "La fiche de l’acteur est publiée dans l’annuaire.",
+    "actor_updated": "La fiche de l’acteur est mise à jour.",
+    "project_created": "Le projet est publié dans le catalogue.",
+    "project_updated": "Le projet est mis à jour.",
+    "claim_sent": "Votre demande est envoyée : un administrateur vous répondra.",
+    "claim_decided": "La décision est enregistrée.",
+}
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
+)
+
+
+def _format_number(value: int | float) -> str:
+    return f"{value:,}".replace(",", "\u202f")
+
+
+def _format_date(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    months = [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ]
+    return f"{value.day} {months[value.month - 1]} {value.year}"
+
+
+def _plural(count: int, singular: str, plural: str) -> str:
+    return f"{_format_number(count)} {singular if count <= 1 else plural}"
+
+
+def make_environment() -> Environment:
+    """The Jinja2 environment of the hub: autoescaped, strict, with French label filters."""
+    env = Environment(
+        loader=FileSystemLoader(str(REPO_ROOT / "templates")),
+        autoescape=select_autoescape(["html", "svg", "xml"], default=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["number"] = _format_number
+    env.filters["date_fr"] = _format_date
+    env.globals["plural"] = _plural
+    env.globals["labels"] = {
+        "kind": {str(k): v for k, v in ACTOR_KIND_LABELS.items()},
+        "actor_phase": {str(k): v for k, v in ACTOR_PHASE_LABELS.items()},
+        "verification": {str(k): v for k, v in VERIFICATION_LABELS.items()},
+        "membership": {str(k): v for k, v in MEMBERSHIP_LABELS.items()},
+        "project_phase": {str(k): v for k, v in PROJECT_PHASE_LABELS.items()},
+        "project_status": {str(k): v for k, v in PROJECT_STATUS_LABELS.items()},
+        "regulatory": {str(k): v for k, v in REGULATORY_LABELS.items()},
+        "reimbursement": {str(k): v for k, v in REIMBURSEMENT_LABELS.items()},
+        "need": {str(k): v for k, v in NEED_LABELS.items()},
+        "partner_role": {str(k): v for k, v in PARTNER_ROLE_LABELS.items()},
+        "role": {str(k): v for k, v in ROLE_LABELS.items()},
+    }
+    env.globals["query_with"] = query_with
+    return env
+
+
+def query_with(params: Mapping[str, Any], **changes: Any) -> str:
+    """The query string of `params` with `changes` applied (None removes a key)."""
+    merged = {k: v for k, v in params.items() if v not in (None, "")}
+    for key, value in changes.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = value
+    return "?" + urlencode(merged) if merged else "?"
+
+
+def provide_db_session(state: State) -> Generator[Session, None, None]:
+    """One database session per request, closed at the end (uncommitted work is rolled back)."""
+    database: Database = state.database
+    session = database.session()
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+def provide_viewer(request: Request[Any, Any, Any], db_session: Session) -> Viewer | None:
+    """The signed-in person, from the session cookie."""
+    token = request.cookies.get(SESSION_COOKIE, "")
+    if not token:
+        return None
+    viewer = resolve_session(db_session, token)
+    if db_session.dirty or db_session.deleted:
+        db_session.commit()
+    request.state.viewer = viewer
+    return viewer
+
+
+def require_viewer(viewer: Viewer | None, message: str = "Connectez-vous pour continuer.") -> Viewer:
+    """The viewer, or LoginRequired (a redirect to the login page in the HTML interface)."""
+    if viewer is None:
+        raise LoginRequired(message)
+    return viewer
+
+
+def session_cookie(settings: Settings, token: str) -> Cookie:
+    """The session cookie: HttpOnly, SameSite=Lax, Secure outside local use."""
+    return Cookie(
+        key=SESSION_COOKIE,
+        value=token,
+        httponly=True,
+        samesite="lax",
+        secure=settings.is_production,
+        max_age=int(SESSION_ABSOLUTE_TIMEOUT.total_seconds()),
+        path="/",
+    )
+
+
+def flash_cookie(code: str) -> Cookie:
+    """A one-shot message shown on the next page."""
+    return Cookie(key=FLASH_COOKIE, value=code, httponly=True, samesite="lax", max_age=60, path="/")
+
+
+def page(
+    request: Request[Any, Any, Any], template: str, viewer: Viewer | None, status_code: int = 200, **context: Any
+) -> Template:
+    """Render a page with what every page needs (viewer, flash message, current path)."""
+    flash = FLASH_MESSAGES.get(request.cookies.get(FLASH_COOKIE, ""))
+    response = Template(
+        template_name=template,
+        context={"viewer": viewer, "flash": flash, "path": request.url.path, **context},
+        status_code=status_code,
+    )
+    if flash:
+        response.delete_cookie(FLASH_COOKIE)
+    return response
+
+
+def is_api(request: Request[Any, Any, Any]) -> bool:
+    """Whether the request is for the JSON API (answered with problem details)."""
+    return request.url.path.startswith("/api/")
+
+
+def problem(
+    status: int, title: str, detail: str, *, instance: str = "", errors: Mapping[str, str] | None = None
+) -> Response[Any]:
+    """An RFC 9457 problem details response."""
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    if instance:
+        body["instance"] = instance
+    if errors:
+        body["errors"] = [{"field": field, "message": message} for field, message in errors.items()]
+    return Response(content=body, status_code=status, media_type="application/problem+json")
+
+
+_STATUS_TITLES = {
+    400: "Requête invalide",
+    401: "Connexion requise",
+    403: "Accès refusé",
+    404: "Page introuvable",
+    405: "Méthode non autorisée",
+    413: "Contenu trop volumineux",
+    415: "Format non pris en charge",
+    422: "Données invalides",
+    429: "Trop de requêtes",
+    500: "Erreur du serveur",
+    503: "Service momentanément indisponible",
+}
+
+
+def _error_page(request: Request[Any, Any, Any], status: int, detail: str) -> Response[Any]:
+    template = f"errors/{status}.html" if status in (403, 404, 500) else "errors/error.html"
+    viewer = getattr(request.state, "viewer", None)
+    return page(
+        request,
+        template,
+        viewer,
+        status_code=status,
+        title=_STATUS_TITLES.get(status, "Erreur"),
+        detail=detail,
+        status=status,
+    )
+
+
+def handle_hub_error(request: Request[Any, Any, Any], exc: HubError) -> Response[Any]:
+    """Domain errors: problem details in the API, a redirect to login or an error page in HTML."""
+    errors = getattr(exc, "errors", None)
+    if is_api(request):
+        return problem(exc.status_code, exc.title, exc.message, instance=request.url.path, errors=errors)
+    if isinstance(exc, LoginRequired):
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return Response(content="", status_code=303, headers={"Location": "/connexion?" + urlencode({"suite": target})})
+    return _error_page(request, exc.status_code, exc.message)
+
+
+def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    """Framework errors (404, 405, CSRF 403, body too large...) in French."""
+    status = exc.status_code
+    if isinstance(exc, NotFoundException):
+        detail = "La page demandée n’existe pas ou a été déplacée."
+    elif isinstance(exc, ValidationException):
+        status = 400
+        detail = "Les paramètres de la requête sont invalides."
+    elif status == 403 and "csrf" in str(exc.detail).lower():
+        detail = "Le formulaire a expiré ou ne provient pas du site. Rechargez la page et recommencez."
+    elif status == 413:
+        detail = "Le contenu envoyé est trop volumineux."
+    else:
+        detail = _STATUS_TITLES.get(status, "Erreur")
+    if is_api(request):
+        errors = None
+        if isinstance(exc, ValidationException) and isinstance(exc.extra, list):
+            errors = {str(e.get("key", "body")): "Valeur invalide." for e in exc.extra if isinstance(e, dict)}
+        return problem(status, _STATUS_TITLES.get(status, "Erreur"), detail, instance=request.url.path, errors=errors)
+    return _error_page(request, status, detail)
+
+
+def handle_server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """Unexpected errors: logged with their traceback, shown as a plain 500 without internals."""
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    detail = "Une erreur inattendue s’est produite. L’équipe technique a été prévenue ; réessayez plus tard."
+    if is_api(request):
+        return problem(500, "Erreur du serveur", detail, instance=request.url.path)
+    try:
+        return _error_page(request, 500, detail)
+    except Exception:
+        log.exception("error page failed")
+        return Response(content=detail, status_code=500, media_type=MediaType.TEXT)
+
+
+class SecurityHeadersMiddleware:
+    """Adds the security headers every response needs (CSP, framing, sniffing, referrer, HSTS)."""
+
+    def __init__(self, app: ASGIApp, *, hsts: bool) -> None:
+        self.app = app
+        self.headers: list[tuple[bytes, bytes]] = [
+            (b"content-security-policy", CSP.encode()),
+            (b"x-content-type-options", b"nosniff"),
+            (b"x-frame-options", b"DENY"),
+            (b"referrer-policy", b"strict-origin-when-cross-origin"),
+            (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), payment=()"),
+            (b"cross-origin-opener-policy", b"same-origin"),
+        ]
+        if hsts:
+            self.headers.append((b"strict-transport-security", b"max-age=63072000; includeSubDomains"))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                headers.extend(h for h in self.headers if h[0] not in present)
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def security_headers(hsts: bool) -> Callable[[ASGIApp], ASGIApp]:
+    """The security headers middleware factory."""
+
+    def factory(app: ASGIApp) -> ASGIApp:
+        return SecurityHeadersMiddleware(app, hsts=hsts)
+
+    return factory
+
+
+def form_dict(data: Mapping[str, Any], *, lists: tuple[str, ...] = (), flags: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A submitted HTML form as plain values: repeated fields as lists, checkboxes as booleans."""
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        if key == "_csrf_token":
+            continue
+        if key in lists:
+            values[key] = [v for v in (value if isinstance(value, list) else [value]) if v != ""]
+        elif isinstance(value, list):
+            values[key] = value[-1]
+        else:
+            values[key] = value
+    for key in lists:
+        values.setdefault(key, [])
+    for key in flags:
+        values[key] = values.get(key) in ("on", "1", "true", "oui", True)
+    return values
