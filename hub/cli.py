@@ -56,10 +56,14 @@ def cmd_seed_load(settings: Settings, *, demo: bool) -> int:
         report = load_all(
             session,
             progress=text_progress(),
-            demo_passwords_file=(settings.var_dir / "demo-accounts.txt") if demo and not settings.is_production else None,
+            demo_passwords_file=(settings.var_dir / "demo-accounts.txt")
+            if demo and not settings.is_production
+            else None,
         )
     added = ", ".join(f"{name}: {count}" for name, count in report.added.items())
-    print(f"Seed {'loaded' if report.changed else 'already up to date'} in {time.perf_counter() - started:.1f} s ({added}).")
+    print(
+        f"Seed {'loaded' if report.changed else 'already up to date'} in {time.perf_counter() - started:.1f} s ({added})."
+    )
     if report.demo_accounts:
         print("\nFictional demo accounts (local use only):")
         for role, email, password in report.demo_accounts:

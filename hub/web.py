@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from litestar import MediaType, Request, Response
 from litestar.datastructures import Cookie, State
+from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
 from litestar.response import Template
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -33,6 +34,10 @@ from hub.projects.models import (
 from hub.settings import REPO_ROOT, Settings
 
 log = logging.getLogger("hub.web")
+
+# Parameters injected by name into route handlers (Litestar asks for them to be marked explicitly).
+DbSession = NamedDependency[Session]
+CurrentViewer = NamedDependency[Viewer | None]
 
 SESSION_COOKIE = "hub_session"
 FLASH_COOKIE = "hub_flash"
@@ -134,7 +139,7 @@ def provide_db_session(state: State) -> Generator[Session, None, None]:
         session.close()
 
 
-def provide_viewer(request: Request[Any, Any, Any], db_session: Session) -> Viewer | None:
+def provide_viewer(request: Request[Any, Any, Any], db_session: DbSession) -> Viewer | None:
     """The signed-in person, from the session cookie."""
     token = request.cookies.get(SESSION_COOKIE, "")
     if not token:

@@ -2,26 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Request, Response, get, post
 from litestar.datastructures import State
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import URLEncodedBody
 from litestar.response import Redirect, Template
-from sqlmodel import Session
 
 from hub.accounts import services
 from hub.accounts.models import ROLE_LABELS, SELF_SERVICE_ROLES
 from hub.accounts.shapes import LoginInput, SignUpInput
-from hub.accounts.viewer import Viewer
 from hub.directory.services import memberships_of
 from hub.errors import InvalidInput, TooManyRequests
 from hub.validation import validate
-from hub.web import SESSION_COOKIE, flash_cookie, form_dict, page, require_viewer, session_cookie
+from hub.web import (
+    SESSION_COOKIE,
+    CurrentViewer,
+    DbSession,
+    flash_cookie,
+    form_dict,
+    page,
+    require_viewer,
+    session_cookie,
+)
 
 ROLE_OPTIONS = [(role.value, ROLE_LABELS[role]) for role in SELF_SERVICE_ROLES]
-FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+FormData = URLEncodedBody[dict[str, Any]]
 
 
 def safe_next(target: str | None) -> str:
@@ -32,14 +38,14 @@ def safe_next(target: str | None) -> str:
 
 
 @get("/inscription", name="accounts.signup_form", sync_to_thread=False)
-def signup_form(request: Request[Any, Any, Any], viewer: Viewer | None) -> Template:
+def signup_form(request: Request[Any, Any, Any], viewer: CurrentViewer) -> Template:
     """The sign-up form."""
     return page(request, "accounts/signup.html", viewer, values={}, errors={}, roles_options=ROLE_OPTIONS)
 
 
 @post("/inscription", name="accounts.signup", sync_to_thread=True)
 def signup(
-    request: Request[Any, Any, Any], data: FormData, db_session: Session, state: State, viewer: Viewer | None
+    request: Request[Any, Any, Any], data: FormData, db_session: DbSession, state: State, viewer: CurrentViewer
 ) -> Response[Any] | Template:
     """Create an account and sign in."""
     values = form_dict(data, flags=("is_public",))
@@ -66,7 +72,7 @@ def signup(
 
 
 @get("/connexion", name="accounts.login_form", sync_to_thread=False)
-def login_form(request: Request[Any, Any, Any], viewer: Viewer | None) -> Template:
+def login_form(request: Request[Any, Any, Any], viewer: CurrentViewer) -> Template:
     """The sign-in form."""
     return page(
         request, "accounts/login.html", viewer, values={}, errors={}, suite=safe_next(request.query_params.get("suite"))
@@ -75,11 +81,11 @@ def login_form(request: Request[Any, Any, Any], viewer: Viewer | None) -> Templa
 
 @post("/connexion", name="accounts.login", sync_to_thread=True)
 def login(
-    request: Request[Any, Any, Any], data: FormData, db_session: Session, state: State, viewer: Viewer | None
+    request: Request[Any, Any, Any], data: FormData, db_session: DbSession, state: State, viewer: CurrentViewer
 ) -> Response[Any] | Template:
     """Sign in: throttled, and the session identifier is renewed."""
     values = form_dict(data)
-    suite = safe_next(str(values.get("suite", "")))
+    suite = safe_next(str(values.pop("suite", "")))
     ip = request.client.host if request.client else "unknown"
     try:
         account = services.authenticate(db_session, validate(LoginInput, values), ip)
@@ -105,7 +111,7 @@ def login(
 
 
 @post("/deconnexion", name="accounts.logout", sync_to_thread=True)
-def logout(request: Request[Any, Any, Any], db_session: Session) -> Response[Any]:
+def logout(request: Request[Any, Any, Any], db_session: DbSession) -> Response[Any]:
     """Sign out: the server-side session ends."""
     token = request.cookies.get(SESSION_COOKIE)
     if token:
@@ -118,7 +124,7 @@ def logout(request: Request[Any, Any, Any], db_session: Session) -> Response[Any
 
 
 @get("/compte", name="accounts.me", sync_to_thread=True)
-def my_account(request: Request[Any, Any, Any], db_session: Session, viewer: Viewer | None) -> Template:
+def my_account(request: Request[Any, Any, Any], db_session: DbSession, viewer: CurrentViewer) -> Template:
     """The person's account: roles and the actors they represent or asked to represent."""
     signed_in = require_viewer(viewer)
     return page(request, "accounts/me.html", viewer, memberships=memberships_of(db_session, signed_in.account_id))

@@ -5,19 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, get, patch, post
-from sqlmodel import Session
+from litestar.params import FromPath, JSONBody
 
-from hub.accounts.viewer import Viewer
 from hub.directory import services
 from hub.directory.models import Actor
 from hub.directory.shapes import ActorInput
 from hub.filters import KNOWN_ACTOR_PARAMS, actor_filters, check_known
 from hub.listing import parse_page
 from hub.validation import validate
-from hub.web import require_viewer
+from hub.web import CurrentViewer, DbSession, require_viewer
 
 
-def actor_json(db_session: Session, actor: Actor) -> dict[str, Any]:
+def actor_json(db_session: DbSession, actor: Actor) -> dict[str, Any]:
     """The public JSON shape of an actor."""
     assert actor.id is not None
     return {
@@ -51,7 +50,7 @@ def actor_json(db_session: Session, actor: Actor) -> dict[str, Any]:
 
 
 @get("/api/v1/actors", name="api.actors.list", sync_to_thread=True)
-def list_actors(request: Request[Any, Any, Any], db_session: Session) -> dict[str, Any]:
+def list_actors(request: Request[Any, Any, Any], db_session: DbSession) -> dict[str, Any]:
     """Actors of the directory. Filters: kind, sector, region, departement (INSEE codes), phase, volunteer, q; page, per_page."""
     params = dict(request.query_params)
     check_known(params, KNOWN_ACTOR_PARAMS)
@@ -68,13 +67,13 @@ def list_actors(request: Request[Any, Any, Any], db_session: Session) -> dict[st
 
 
 @get("/api/v1/actors/{actor_id:int}", name="api.actors.detail", sync_to_thread=True)
-def get_actor(actor_id: int, db_session: Session) -> dict[str, Any]:
+def get_actor(actor_id: FromPath[int], db_session: DbSession) -> dict[str, Any]:
     """One actor."""
     return actor_json(db_session, services.get_actor_by_id(db_session, actor_id))
 
 
 @post("/api/v1/actors", name="api.actors.create", sync_to_thread=True, status_code=201)
-def create_actor(data: dict[str, Any], db_session: Session, viewer: Viewer | None) -> dict[str, Any]:
+def create_actor(data: JSONBody[dict[str, Any]], db_session: DbSession, viewer: CurrentViewer) -> dict[str, Any]:
     """Create an actor (signed in; send the X-CSRFToken header). Invalid fields: 422 problem details."""
     require_viewer(viewer)
     actor = services.create_actor(db_session, validate(ActorInput, data), viewer)
@@ -83,7 +82,9 @@ def create_actor(data: dict[str, Any], db_session: Session, viewer: Viewer | Non
 
 
 @patch("/api/v1/actors/{actor_id:int}", name="api.actors.update", sync_to_thread=True)
-def update_actor(actor_id: int, data: dict[str, Any], db_session: Session, viewer: Viewer | None) -> dict[str, Any]:
+def update_actor(
+    actor_id: FromPath[int], data: JSONBody[dict[str, Any]], db_session: DbSession, viewer: CurrentViewer
+) -> dict[str, Any]:
     """Change some fields of an actor (its members and administrators)."""
     require_viewer(viewer)
     actor = services.get_actor_by_id(db_session, actor_id)

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Request, Response, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
-from sqlmodel import Session
 
-from hub.accounts.viewer import Viewer
 from hub.changelog.services import list_changes
 from hub.directory import services
 from hub.directory.models import ActorKind, ActorPhase, VerificationStatus
@@ -21,12 +18,12 @@ from hub.listing import parse_page
 from hub.projects.services import projects_of_actor
 from hub.territories.services import list_departements, list_regions, list_sectors, territory_names
 from hub.validation import validate
-from hub.web import flash_cookie, form_dict, page, require_viewer
+from hub.web import CurrentViewer, DbSession, flash_cookie, form_dict, page, require_viewer
 
-FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+FormData = URLEncodedBody[dict[str, Any]]
 
 
-def _choices(db_session: Session) -> dict[str, Any]:
+def _choices(db_session: DbSession) -> dict[str, Any]:
     sectors = list_sectors(db_session)
     departements = list_departements(db_session)
     return {
@@ -41,7 +38,7 @@ def _choices(db_session: Session) -> dict[str, Any]:
 
 
 @get("/annuaire", name="directory.list", sync_to_thread=True)
-def actor_list(request: Request[Any, Any, Any], db_session: Session, viewer: Viewer | None) -> Template:
+def actor_list(request: Request[Any, Any, Any], db_session: DbSession, viewer: CurrentViewer) -> Template:
     """The directory with its filters and pagination."""
     params = dict(request.query_params)
     check_known(params, KNOWN_ACTOR_PARAMS)
@@ -62,7 +59,9 @@ def actor_list(request: Request[Any, Any, Any], db_session: Session, viewer: Vie
 
 
 @get("/annuaire/{slug:str}", name="directory.detail", sync_to_thread=True)
-def actor_detail(request: Request[Any, Any, Any], slug: str, db_session: Session, viewer: Viewer | None) -> Template:
+def actor_detail(
+    request: Request[Any, Any, Any], slug: FromPath[str], db_session: DbSession, viewer: CurrentViewer
+) -> Template:
     """An actor's page."""
     actor = services.get_actor(db_session, slug)
     assert actor.id is not None
@@ -84,8 +83,8 @@ def actor_detail(request: Request[Any, Any, Any], slug: str, db_session: Session
 
 def _form(
     request: Request[Any, Any, Any],
-    viewer: Viewer | None,
-    db_session: Session,
+    viewer: CurrentViewer,
+    db_session: DbSession,
     values: dict[str, Any],
     errors: dict[str, str],
     actor: Any = None,
@@ -103,7 +102,7 @@ def _form(
 
 
 @get("/annuaire/nouveau", name="directory.create_form", sync_to_thread=True)
-def actor_create_form(request: Request[Any, Any, Any], db_session: Session, viewer: Viewer | None) -> Template:
+def actor_create_form(request: Request[Any, Any, Any], db_session: DbSession, viewer: CurrentViewer) -> Template:
     """The form to add an actor."""
     require_viewer(viewer, "Connectez-vous pour ajouter un acteur.")
     return _form(request, viewer, db_session, {"sectors": [], "phases": []}, {})
@@ -111,7 +110,7 @@ def actor_create_form(request: Request[Any, Any, Any], db_session: Session, view
 
 @post("/annuaire/nouveau", name="directory.create", sync_to_thread=True)
 def actor_create(
-    request: Request[Any, Any, Any], data: FormData, db_session: Session, viewer: Viewer | None
+    request: Request[Any, Any, Any], data: FormData, db_session: DbSession, viewer: CurrentViewer
 ) -> Response[Any] | Template:
     """Create an actor from the form; errors come back next to each field."""
     require_viewer(viewer, "Connectez-vous pour ajouter un acteur.")
@@ -128,7 +127,9 @@ def actor_create(
 
 
 @get("/annuaire/{slug:str}/modifier", name="directory.edit_form", sync_to_thread=True)
-def actor_edit_form(request: Request[Any, Any, Any], slug: str, db_session: Session, viewer: Viewer | None) -> Template:
+def actor_edit_form(
+    request: Request[Any, Any, Any], slug: FromPath[str], db_session: DbSession, viewer: CurrentViewer
+) -> Template:
     """The form to edit an actor (members and administrators)."""
     require_viewer(viewer)
     actor = services.get_actor(db_session, slug)
@@ -139,7 +140,7 @@ def actor_edit_form(request: Request[Any, Any, Any], slug: str, db_session: Sess
 
 @post("/annuaire/{slug:str}/modifier", name="directory.edit", sync_to_thread=True)
 def actor_edit(
-    request: Request[Any, Any, Any], slug: str, data: FormData, db_session: Session, viewer: Viewer | None
+    request: Request[Any, Any, Any], slug: FromPath[str], data: FormData, db_session: DbSession, viewer: CurrentViewer
 ) -> Response[Any] | Template:
     """Save an actor's changes (logged)."""
     require_viewer(viewer)
@@ -158,7 +159,7 @@ def actor_edit(
 
 @post("/annuaire/{slug:str}/representer", name="directory.claim", sync_to_thread=True)
 def actor_claim(
-    request: Request[Any, Any, Any], slug: str, data: FormData, db_session: Session, viewer: Viewer | None
+    request: Request[Any, Any, Any], slug: FromPath[str], data: FormData, db_session: DbSession, viewer: CurrentViewer
 ) -> Response[Any]:
     """Ask to represent an actor."""
     require_viewer(viewer, "Connectez-vous pour demander à représenter cet acteur.")
@@ -171,7 +172,7 @@ def actor_claim(
 
 
 @get("/administration/demandes", name="directory.claims", sync_to_thread=True)
-def claim_inbox(request: Request[Any, Any, Any], db_session: Session, viewer: Viewer | None) -> Template:
+def claim_inbox(request: Request[Any, Any, Any], db_session: DbSession, viewer: CurrentViewer) -> Template:
     """Requests to represent an actor, for administrators."""
     require_viewer(viewer)
     assert viewer is not None
@@ -184,7 +185,11 @@ def claim_inbox(request: Request[Any, Any, Any], db_session: Session, viewer: Vi
 
 @post("/administration/demandes/{membership_id:int}", name="directory.claim_decide", sync_to_thread=True)
 def claim_decide(
-    request: Request[Any, Any, Any], membership_id: int, data: FormData, db_session: Session, viewer: Viewer | None
+    request: Request[Any, Any, Any],
+    membership_id: FromPath[int],
+    data: FormData,
+    db_session: DbSession,
+    viewer: CurrentViewer,
 ) -> Response[Any] | Template:
     """Approve or refuse a request to represent an actor."""
     require_viewer(viewer)
@@ -214,7 +219,7 @@ def claim_decide(
 
 @post("/annuaire/{slug:str}/verification", name="directory.verification", sync_to_thread=True)
 def actor_verification(
-    request: Request[Any, Any, Any], slug: str, data: FormData, db_session: Session, viewer: Viewer | None
+    request: Request[Any, Any, Any], slug: FromPath[str], data: FormData, db_session: DbSession, viewer: CurrentViewer
 ) -> Response[Any]:
     """An administrator changes an actor's verification status."""
     require_viewer(viewer)

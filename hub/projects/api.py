@@ -5,19 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, get, patch, post
-from sqlmodel import Session
+from litestar.params import FromPath, JSONBody
 
-from hub.accounts.viewer import Viewer
 from hub.filters import KNOWN_PROJECT_PARAMS, check_known, project_filters
 from hub.listing import parse_page
 from hub.projects import services
 from hub.projects.models import Project
 from hub.projects.shapes import ProjectInput
 from hub.validation import validate
-from hub.web import require_viewer
+from hub.web import CurrentViewer, DbSession, require_viewer
 
 
-def project_json(db_session: Session, project: Project) -> dict[str, Any]:
+def project_json(db_session: DbSession, project: Project) -> dict[str, Any]:
     """The public JSON shape of a project."""
     assert project.id is not None
     return {
@@ -51,7 +50,7 @@ def project_json(db_session: Session, project: Project) -> dict[str, Any]:
 
 
 @get("/api/v1/projects", name="api.projects.list", sync_to_thread=True)
-def list_projects(request: Request[Any, Any, Any], db_session: Session) -> dict[str, Any]:
+def list_projects(request: Request[Any, Any, Any], db_session: DbSession) -> dict[str, Any]:
     """Active projects. Filters: phase, sector, region, departement (INSEE codes), need, carrier, q; page, per_page."""
     params = dict(request.query_params)
     check_known(params, KNOWN_PROJECT_PARAMS)
@@ -68,13 +67,13 @@ def list_projects(request: Request[Any, Any, Any], db_session: Session) -> dict[
 
 
 @get("/api/v1/projects/{project_id:int}", name="api.projects.detail", sync_to_thread=True)
-def get_project(project_id: int, db_session: Session) -> dict[str, Any]:
+def get_project(project_id: FromPath[int], db_session: DbSession) -> dict[str, Any]:
     """One project (a merged project shows its successor_id)."""
     return project_json(db_session, services.get_project_by_id(db_session, project_id))
 
 
 @post("/api/v1/projects", name="api.projects.create", sync_to_thread=True, status_code=201)
-def create_project(data: dict[str, Any], db_session: Session, viewer: Viewer | None) -> dict[str, Any]:
+def create_project(data: JSONBody[dict[str, Any]], db_session: DbSession, viewer: CurrentViewer) -> dict[str, Any]:
     """Create a project (signed in; send the X-CSRFToken header). Invalid fields: 422 problem details."""
     require_viewer(viewer)
     project = services.create_project(db_session, validate(ProjectInput, data), viewer)
@@ -83,7 +82,9 @@ def create_project(data: dict[str, Any], db_session: Session, viewer: Viewer | N
 
 
 @patch("/api/v1/projects/{project_id:int}", name="api.projects.update", sync_to_thread=True)
-def update_project(project_id: int, data: dict[str, Any], db_session: Session, viewer: Viewer | None) -> dict[str, Any]:
+def update_project(
+    project_id: FromPath[int], data: JSONBody[dict[str, Any]], db_session: DbSession, viewer: CurrentViewer
+) -> dict[str, Any]:
     """Change some fields of a project (its creator, its carrier's members, administrators)."""
     require_viewer(viewer)
     project = services.get_project_by_id(db_session, project_id)

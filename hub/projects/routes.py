@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Request, Response, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import FromPath, JSONBody, URLEncodedBody
 from litestar.response import Redirect, Template
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from hub.accounts.viewer import Viewer
 from hub.changelog.services import list_changes
@@ -21,14 +20,14 @@ from hub.projects.models import PartnerRole, ProjectNeed, ProjectPhase, Regulato
 from hub.projects.shapes import ProjectInput
 from hub.territories.services import list_departements, list_regions, list_sectors, territory_names
 from hub.validation import validate
-from hub.web import flash_cookie, form_dict, page, require_viewer
+from hub.web import CurrentViewer, DbSession, flash_cookie, form_dict, page, require_viewer
 
-FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+FormData = URLEncodedBody[dict[str, Any]]
 _LISTS = ("sectors", "needs")
 _FLAGS = ("has_patient_involvement", "has_professional_involvement")
 
 
-def _carrier_choices(db_session: Session, viewer: Viewer) -> list[Actor]:
+def _carrier_choices(db_session: DbSession, viewer: Viewer) -> list[Actor]:
     statement = select(Actor).join(ActorMembership, col(ActorMembership.actor_id) == col(Actor.id))
     statement = statement.where(
         col(ActorMembership.account_id) == viewer.account_id, col(ActorMembership.status) == MembershipStatus.APPROVED
@@ -36,7 +35,7 @@ def _carrier_choices(db_session: Session, viewer: Viewer) -> list[Actor]:
     return list(db_session.exec(statement.order_by(col(Actor.name))).all())
 
 
-def _choices(db_session: Session) -> dict[str, Any]:
+def _choices(db_session: DbSession) -> dict[str, Any]:
     sectors = list_sectors(db_session)
     departements = list_departements(db_session)
     return {
@@ -55,7 +54,7 @@ def _choices(db_session: Session) -> dict[str, Any]:
 
 
 @get("/projets", name="projects.list", sync_to_thread=True)
-def project_list(request: Request[Any, Any, Any], db_session: Session, viewer: Viewer | None) -> Template:
+def project_list(request: Request[Any, Any, Any], db_session: DbSession, viewer: CurrentViewer) -> Template:
     """The catalogue with its filters and pagination."""
     params = dict(request.query_params)
     check_known(params, KNOWN_PROJECT_PARAMS)
@@ -77,7 +76,7 @@ def project_list(request: Request[Any, Any, Any], db_session: Session, viewer: V
 
 @get("/projets/{slug:str}", name="projects.detail", sync_to_thread=True)
 def project_detail(
-    request: Request[Any, Any, Any], slug: str, db_session: Session, viewer: Viewer | None
+    request: Request[Any, Any, Any], slug: FromPath[str], db_session: DbSession, viewer: CurrentViewer
 ) -> Template | Response[Any]:
     """A project's page; a merged project redirects to its successor."""
     project = services.get_project(db_session, slug)
@@ -104,7 +103,7 @@ def project_detail(
 def _form(
     request: Request[Any, Any, Any],
     viewer: Viewer,
-    db_session: Session,
+    db_session: DbSession,
     values: dict[str, Any],
     errors: dict[str, str],
     project: Any = None,
@@ -123,7 +122,7 @@ def _form(
     )
 
 
-def _input_values(db_session: Session, data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+def _input_values(db_session: DbSession, data: JSONBody[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, Any]]:
     """(values to show again, values to validate) from the submitted form."""
     values = form_dict(data, lists=_LISTS, flags=_FLAGS)
     to_validate = {k: v for k, v in values.items() if k != "partner_lines"}
@@ -134,7 +133,7 @@ def _input_values(db_session: Session, data: dict[str, Any]) -> tuple[dict[str, 
 
 
 @get("/projets/nouveau", name="projects.create_form", sync_to_thread=True)
-def project_create_form(request: Request[Any, Any, Any], db_session: Session, viewer: Viewer | None) -> Template:
+def project_create_form(request: Request[Any, Any, Any], db_session: DbSession, viewer: CurrentViewer) -> Template:
     """The form to add a project."""
     signed_in = require_viewer(viewer, "Connectez-vous pour ajouter un projet.")
     return _form(request, signed_in, db_session, {"sectors": [], "needs": [], "partner_lines": ""}, {})
@@ -142,7 +141,7 @@ def project_create_form(request: Request[Any, Any, Any], db_session: Session, vi
 
 @post("/projets/nouveau", name="projects.create", sync_to_thread=True)
 def project_create(
-    request: Request[Any, Any, Any], data: FormData, db_session: Session, viewer: Viewer | None
+    request: Request[Any, Any, Any], data: FormData, db_session: DbSession, viewer: CurrentViewer
 ) -> Response[Any] | Template:
     """Create a project from the form; errors come back next to each field."""
     signed_in = require_viewer(viewer, "Connectez-vous pour ajouter un projet.")
@@ -161,7 +160,7 @@ def project_create(
 
 @get("/projets/{slug:str}/modifier", name="projects.edit_form", sync_to_thread=True)
 def project_edit_form(
-    request: Request[Any, Any, Any], slug: str, db_session: Session, viewer: Viewer | None
+    request: Request[Any, Any, Any], slug: FromPath[str], db_session: DbSession, viewer: CurrentViewer
 ) -> Template:
     """The form to edit a project."""
     signed_in = require_viewer(viewer)
@@ -176,7 +175,7 @@ def project_edit_form(
 
 @post("/projets/{slug:str}/modifier", name="projects.edit", sync_to_thread=True)
 def project_edit(
-    request: Request[Any, Any, Any], slug: str, data: FormData, db_session: Session, viewer: Viewer | None
+    request: Request[Any, Any, Any], slug: FromPath[str], data: FormData, db_session: DbSession, viewer: CurrentViewer
 ) -> Response[Any] | Template:
     """Save a project's changes (logged)."""
     signed_in = require_viewer(viewer)

@@ -5,17 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, get
+from litestar.params import FromPath
 from litestar.response import Template
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
-from hub.accounts.viewer import Viewer
 from hub.projects.models import Project, ProjectStatus
 from hub.territories.models import Territory, TerritoryLevel
 from hub.territories.services import counts_by_territory, get_territory, key_figures, list_departements, list_regions
 from hub.territories.svgmap import MapFeature, classify, render_map
-from hub.web import page
+from hub.web import CurrentViewer, DbSession, page
 
 INDICATORS = {"projects": "projets", "actors": "acteurs"}
+SINGULAR = {"projets": "projet", "acteurs": "acteur"}
 
 
 _MAP_CACHE: dict[tuple[Any, ...], str] = {}
@@ -23,7 +24,7 @@ _MAP_CACHE_SIZE = 256
 
 
 def _href_for(link_level: str) -> Any:
-    def href(territory_id: str) -> str:
+    def href(territory_id: FromPath[str]) -> str:
         if link_level == "territory":
             return f"/territoires/{territory_id}"
         return f"/projets?departement={territory_id.removeprefix('dep-')}"
@@ -42,7 +43,9 @@ def _map_and_table(
         features = [
             MapFeature(id=t.id, name=t.name, zone=t.zone, geometry=t.geometry) for t in territories if t.geometry
         ]
-        svg = render_map(features, dict(values), href=_href_for(link_level), title=title, indicator_label=label)
+        svg = render_map(
+            features, dict(values), href=_href_for(link_level), title=title, indicator_label=label, indicator_singular=SINGULAR.get(label)
+        )
         if len(_MAP_CACHE) >= _MAP_CACHE_SIZE:
             _MAP_CACHE.clear()
         _MAP_CACHE[key] = svg
@@ -53,7 +56,7 @@ def _map_and_table(
 
 
 @get("/", name="home", sync_to_thread=True)
-def home(request: Request[Any, Any, Any], db_session: Session, viewer: Viewer | None) -> Template:
+def home(request: Request[Any, Any, Any], db_session: DbSession, viewer: CurrentViewer) -> Template:
     """Key figures, the map of projects by région, and the latest projects."""
     indicator = request.query_params.get("indicateur", "projects")
     if indicator not in INDICATORS:
@@ -85,7 +88,7 @@ def home(request: Request[Any, Any, Any], db_session: Session, viewer: Viewer | 
 
 @get("/territoires/{territory_id:str}", name="territories.detail", sync_to_thread=True)
 def territory_detail(
-    request: Request[Any, Any, Any], territory_id: str, db_session: Session, viewer: Viewer | None
+    request: Request[Any, Any, Any], territory_id: FromPath[str], db_session: DbSession, viewer: CurrentViewer
 ) -> Template:
     """A région with the map of its départements, or a département with its figures."""
     territory = get_territory(db_session, territory_id)
@@ -113,13 +116,13 @@ def territory_detail(
 
 
 @get("/accessibilite", name="pages.accessibility", sync_to_thread=False)
-def accessibility(request: Request[Any, Any, Any], viewer: Viewer | None) -> Template:
+def accessibility(request: Request[Any, Any, Any], viewer: CurrentViewer) -> Template:
     """The accessibility statement required of public services (RGAA)."""
     return page(request, "pages/accessibility.html", viewer)
 
 
 @get("/donnees", name="pages.data", sync_to_thread=False)
-def data_sources(request: Request[Any, Any, Any], viewer: Viewer | None) -> Template:
+def data_sources(request: Request[Any, Any, Any], viewer: CurrentViewer) -> Template:
     """Where the hub's open data comes from, and its licences."""
     return page(request, "pages/data.html", viewer)
 

@@ -16,7 +16,9 @@ from hub.territories.models import Territory, TerritoryLevel
 
 def list_regions(session: Session) -> Sequence[Territory]:
     """The 18 régions, alphabetical."""
-    return session.exec(select(Territory).where(col(Territory.level) == TerritoryLevel.REGION).order_by(col(Territory.name))).all()
+    return session.exec(
+        select(Territory).where(col(Territory.level) == TerritoryLevel.REGION).order_by(col(Territory.name))
+    ).all()
 
 
 def list_departements(session: Session, region: str | None = None) -> Sequence[Territory]:
@@ -45,7 +47,9 @@ def territory_names(session: Session) -> dict[str, str]:
     return {t.id: t.name for t in session.exec(select(Territory).options()).all()}
 
 
-def counts_by_territory(session: Session, level: TerritoryLevel, indicator: str, parent: str | None = None) -> dict[str, int]:
+def counts_by_territory(
+    session: Session, level: TerritoryLevel, indicator: str, parent: str | None = None
+) -> dict[str, int]:
     """Per territory of `level`, the number of active projects or listed actors."""
     if indicator == "projects":
         column = col(Project.region_id) if level == TerritoryLevel.REGION else col(Project.departement_id)
@@ -63,8 +67,16 @@ def counts_by_territory(session: Session, level: TerritoryLevel, indicator: str,
 
 def key_figures(session: Session) -> dict[str, int]:
     """The home page's key figures."""
-    actors = session.exec(select(func.count()).select_from(Actor).where(col(Actor.verification_status) != VerificationStatus.WITHDRAWN)).one()
-    projects = session.exec(select(func.count()).select_from(Project).where(col(Project.status) == ProjectStatus.ACTIVE)).one()
-    volunteers = session.exec(select(func.count()).select_from(Actor).where(col(Actor.is_experimentation_volunteer))).one()
-    regions = session.exec(select(func.count()).select_from(Territory).where(col(Territory.level) == TerritoryLevel.REGION)).one()
+    actors = session.exec(
+        select(func.count()).select_from(Actor).where(col(Actor.verification_status) != VerificationStatus.WITHDRAWN)
+    ).one()
+    projects = session.exec(
+        select(func.count()).select_from(Project).where(col(Project.status) == ProjectStatus.ACTIVE)
+    ).one()
+    volunteers = session.exec(
+        select(func.count()).select_from(Actor).where(col(Actor.is_experimentation_volunteer))
+    ).one()
+    regions = session.exec(
+        select(func.count()).select_from(Territory).where(col(Territory.level) == TerritoryLevel.REGION)
+    ).one()
     return {"actors": int(actors), "projects": int(projects), "volunteers": int(volunteers), "regions": int(regions)}

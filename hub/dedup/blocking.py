@@ -1,0 +1,186 @@
+"""Candidate generation for duplicate detection: which pairs of projects are worth comparing at all.
+
+Comparing every pair is quadratic (5·10^11 pairs for a million projects), so each project gets a few
+blocking keys and only projects sharing a key are compared:
+
+- a rare word (found in at most RARE_WORD_MAX_DF projects): brand names, model codes, place names;
+- a pair of its rarest words ("caroténoïde" + "supercritique"): one word alone is not selective in
+  a large catalogue of similar projects, two rare words together almost always are.
+
+Blocks larger than MAX_BLOCK are dropped: a key shared by that many projects says nothing about any
+two of them. Keys catch copies (typos, reordering, truncation) but miss rewritten texts, so each
+project also gets its NEIGHBOURS nearest projects by TF-IDF cosine computed over its uncommon
+words only (document frequency <= NEIGHBOUR_MAX_DF), which keeps the sparse product cheap.
+Everything is vectorised with numpy and deterministic (stable sorts, no hashing).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import combinations
+
+import numpy as np
+import numpy.typing as npt
+from scipy import sparse
+
+IntArray = npt.NDArray[np.int64]
+
+RARE_WORD_MAX_DF = 8  # a word in at most this many projects is a key on its own
+KEY_WORDS = 7  # the rarest words of a project whose pairs are keys (21 pair keys)
+MAX_BLOCK = 40  # larger blocks are dropped
+NEIGHBOURS = 10  # nearest projects by cosine over uncommon words
+NEIGHBOUR_MAX_DF = 100  # words in more projects than this are ignored by the neighbour search
+NEIGHBOUR_MIN_COSINE = 0.05  # weaker neighbours (over uncommon words) are not candidates
+_ROW_CHUNK = 50_000
+
+
+@dataclass(frozen=True)
+class Keys:
+    """Blocking keys as parallel arrays: key value and the row of the project carrying it."""
+
+    keys: IntArray
+    rows: IntArray
+
+
+def project_keys(text_counts: sparse.csr_matrix, df: IntArray, *, extra_df: int = 0) -> Keys:
+    """Blocking keys of each row of `text_counts` (projects x words), given the words' document frequencies.
+
+    `extra_df` is 1 when the rows are not part of the collection that `df` counts (a new project
+    checked against an index): its own words then count once more, as they would once it is stored.
+    """
+    vocab_size = text_counts.shape[1]
+    all_keys: list[IntArray] = []
+    all_rows: list[IntArray] = []
+    for start in range(0, text_counts.shape[0], _ROW_CHUNK):
+        chunk = text_counts[start : start + _ROW_CHUNK]
+        lengths = np.diff(chunk.indptr)
+        rows = np.repeat(np.arange(chunk.shape[0], dtype=np.int64), lengths)
+        words = chunk.indices.astype(np.int64)
+        freq = df[words] + extra_df
+        useful = freq >= 2  # a word nobody else has cannot bring a candidate
+        rows, words, freq = rows[useful], words[useful], freq[useful]
+        rare = freq <= RARE_WORD_MAX_DF
+        all_keys.append(words[rare])
+        all_rows.append(rows[rare] + start)
+        # Rarest words first; ties by word id, so the choice is the same on every run.
+        order = np.lexsort((words, freq, rows))
+        rows, words = rows[order], words[order]
+        first = np.searchsorted(rows, rows, side="left")
+        rank = np.arange(len(rows)) - first
+        top = rank < KEY_WORDS
+        slots = np.full((chunk.shape[0], KEY_WORDS), -1, dtype=np.int64)
+        slots[rows[top], rank[top]] = words[top]
+        for p, q in combinations(range(KEY_WORDS), 2):
+            a, b = slots[:, p], slots[:, q]
+            valid = np.flatnonzero((a >= 0) & (b >= 0))
+            lo, hi = np.minimum(a[valid], b[valid]), np.maximum(a[valid], b[valid])
+            # Pair keys live above every single-word key (which are word ids < vocab_size).
+            all_keys.append((lo + 1) * vocab_size + hi)
+            all_rows.append(valid + start)
+    if not all_keys:
+        return Keys(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+    return Keys(np.concatenate(all_keys), np.concatenate(all_rows))
+
+
+@dataclass(frozen=True)
+class Postings:
+    """Keys sorted for lookup: the rows of the projects carrying each key, by key."""
+
+    keys: IntArray
+    rows: IntArray
+
+    @classmethod
+    def build(cls, keys: Keys) -> Postings:
+        """Sort keys (stable, so rows stay in id order inside a key)."""
+        order = np.argsort(keys.keys, kind="stable")
+        return cls(keys.keys[order], keys.rows[order])
+
+    def lookup(self, keys: IntArray) -> tuple[IntArray, IntArray]:
+        """Rows sharing at least one of `keys` (over-full blocks skipped), sorted, with how many keys each shares."""
+        lo = np.searchsorted(self.keys, keys, side="left")
+        hi = np.searchsorted(self.keys, keys, side="right")
+        # A block that is full without the new project is still full with it.
+        found = [self.rows[a:b] for a, b in zip(lo.tolist(), hi.tolist(), strict=True) if 0 < b - a < MAX_BLOCK]
+        if not found:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty
+        rows, shared = np.unique(np.concatenate(found), return_counts=True)
+        return rows, shared.astype(np.int64)
+
+
+def candidate_pairs(postings: Postings, n_rows: int) -> tuple[IntArray, IntArray, IntArray]:
+    """All pairs of rows (i < j) sharing a key in a block of at most MAX_BLOCK rows, with how many keys they share."""
+    keys, rows = postings.keys, postings.rows
+    if len(keys) == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    boundaries = np.flatnonzero(np.diff(keys)) + 1
+    starts = np.concatenate(([0], boundaries))
+    sizes = np.diff(np.concatenate((starts, [len(keys)])))
+    codes: list[IntArray] = []
+    for size in range(2, MAX_BLOCK + 1):
+        block_starts = starts[sizes == size]
+        if len(block_starts) == 0:
+            continue
+        members = rows[block_starts[:, None] + np.arange(size)[None, :]]
+        p, q = np.triu_indices(size, k=1)
+        a, b = members[:, p].ravel(), members[:, q].ravel()
+        lo, hi = np.minimum(a, b), np.maximum(a, b)
+        keep = lo != hi
+        codes.append(lo[keep] * n_rows + hi[keep])
+    if not codes:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    unique, shared = np.unique(np.concatenate(codes), return_counts=True)
+    return unique // n_rows, unique % n_rows, shared.astype(np.int64)
+
+
+def uncommon(vectors: sparse.csr_matrix, df: IntArray) -> sparse.csr_matrix:
+    """`vectors` restricted to words found in at most NEIGHBOUR_MAX_DF projects (for the neighbour search)."""
+    out = vectors.copy()
+    out.data[df[out.indices] > NEIGHBOUR_MAX_DF] = 0.0
+    out.eliminate_zeros()
+    return sparse.csr_matrix(out)
+
+
+def top_neighbours(
+    queries: sparse.csr_matrix, stored_t: sparse.csr_matrix, k: int, *, skip_self_from: int | None = 0
+) -> tuple[IntArray, IntArray]:
+    """For each query row, its k stored rows of highest dot product (ties: lowest row), as (query, stored) pairs.
+
+    `stored_t` is the transposed stored matrix (words x projects). When the queries are the stored rows
+    themselves, `skip_self_from` is the row offset of the first query so a row is not its own neighbour.
+    """
+    out_q: list[IntArray] = []
+    out_s: list[IntArray] = []
+    chunk_rows = max(1, 2_000_000 // max(1, stored_t.shape[1] // 1000 + 1))
+    chunk_rows = min(chunk_rows, 5_000)
+    for start in range(0, queries.shape[0], chunk_rows):
+        product = sparse.csr_matrix(queries[start : start + chunk_rows] @ stored_t)
+        rows = np.repeat(np.arange(product.shape[0], dtype=np.int64), np.diff(product.indptr))
+        cols = product.indices.astype(np.int64)
+        values = product.data
+        # Faint similarities never make a duplicate; dropping them first keeps the sort small.
+        useful = values >= NEIGHBOUR_MIN_COSINE
+        if skip_self_from is not None:
+            useful &= cols != rows + start + skip_self_from
+        rows, cols, values = rows[useful], cols[useful], values[useful]
+        order = np.lexsort((cols, -values, rows))
+        rows, cols = rows[order], cols[order]
+        rank = np.arange(len(rows)) - np.searchsorted(rows, rows, side="left")
+        top = rank < k
+        out_q.append(rows[top] + start)
+        out_s.append(cols[top])
+    if not out_q:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(out_q), np.concatenate(out_s)
+
+
+def merge_pairs(n_rows: int, *pairs: tuple[IntArray, IntArray]) -> tuple[IntArray, IntArray]:
+    """Union of several lists of row pairs, as sorted unique (i < j) pairs."""
+    codes = [np.minimum(i, j) * n_rows + np.maximum(i, j) for i, j in pairs if len(i)]
+    if not codes:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    unique = np.unique(np.concatenate(codes))
+    unique = unique[unique // n_rows != unique % n_rows]
+    return unique // n_rows, unique % n_rows

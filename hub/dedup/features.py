@@ -1,0 +1,338 @@
+"""Project records turned into comparable vectors (TF-IDF) and pair features for duplicate scoring."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from rapidfuzz import fuzz, process
+from scipy import sparse
+
+from hub.dedup.normalise import is_code, is_strong, normalise_identifiers, normalise_organisation, tokens_many
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+# Summaries beyond this length add little to tell projects apart and cost time on long texts.
+SUMMARY_MAX_CHARS = 1500
+_CHUNK = 20_000  # records tokenised together (one joined string each)
+_PAIR_CHUNK = 200_000  # pairs compared together (bounded memory)
+_CODE_MIN_RARITY = 0.5  # idf / max idf from which a code identifies a product
+
+FEATURE_NAMES = (
+    "title_cosine",  # TF-IDF cosine of the titles (0 when one is empty)
+    "text_cosine",  # TF-IDF cosine of title + summary, so a title may match the other's summary
+    "summary_cosine",  # TF-IDF cosine of the summaries (0 when one is empty)
+    "title_fuzz",  # rapidfuzz token-set ratio of the normalised titles, 0..1 (resists typos)
+    "rare_shared",  # rarity (idf / max idf) of the rarest word both texts share
+    "title_rare_shared",  # same, over the titles only (brand names, product codes)
+    "region",  # +1 same region, -1 different regions, 0 when unknown
+    "one_summary_missing",  # 1 when exactly one of the two has a summary
+    "one_title_missing",  # 1 when exactly one of the two has a title
+    "margin",  # text cosine minus the best cosine either side has with any other record (set by the matcher)
+    "code_shared",  # 1 when both share an uncommon model or product code (and no conflict)
+    "code_conflict",  # 1 when each has an uncommon code the other lacks (two versions of a product)
+    "organisation",  # +1 same carrier, -1 clearly different carriers, 0 unknown
+    "identifier",  # 1 when both share an identifier (SIRET, grant number...)
+    "partners",  # Jaccard overlap of partner names
+    "sectors",  # Jaccard overlap of sectors
+)
+
+
+def _text(record: Mapping[str, object], key: str) -> str:
+    value = record.get(key)
+    return value if isinstance(value, str) else ""
+
+
+def _names(record: Mapping[str, object], key: str) -> frozenset[str]:
+    value = record.get(key)
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, (list, tuple, set, frozenset)):
+        return frozenset()
+    return frozenset(n for n in (normalise_organisation(str(v)) for v in value) if n)
+
+
+@dataclass(frozen=True)
+class Tokenised:
+    """Records reduced to their content words, field by field (no vocabulary yet)."""
+
+    ids: list[str]
+    titles: list[list[str]]
+    summaries: list[list[str]]
+    regions: list[str]
+    organisations: list[str]
+    identifiers: list[frozenset[str]]
+    partners: list[frozenset[str]]
+    sectors: list[frozenset[str]]
+
+    @classmethod
+    def from_records(cls, records: Sequence[Mapping[str, object]]) -> Tokenised:
+        """Normalise the fields of each record (see normalise.py)."""
+        titles: list[list[str]] = []
+        summaries: list[list[str]] = []
+        for start in range(0, len(records), _CHUNK):
+            chunk = records[start : start + _CHUNK]
+            titles += tokens_many([_text(r, "title") for r in chunk])
+            summaries += tokens_many([_text(r, "summary")[:SUMMARY_MAX_CHARS] for r in chunk])
+        return cls(
+            ids=[str(r.get("id", "")) for r in records],
+            titles=titles,
+            summaries=summaries,
+            regions=[_text(r, "region").strip().upper() for r in records],
+            organisations=[normalise_organisation(_text(r, "organisation")) for r in records],
+            identifiers=[normalise_identifiers(_as_list(r.get("identifiers"))) for r in records],
+            partners=[_names(r, "partners") for r in records],
+            sectors=[_names(r, "sectors") for r in records],
+        )
+
+
+def _as_list(value: object) -> list[object]:
+    if value is None or value == "":
+        return []
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return sorted(value, key=str)
+    return [value]
+
+
+class Vocabulary:
+    """Token -> id in alphabetical order, with document frequencies over title + summary.
+
+    Alphabetical ids make every tie-break that uses ids independent of the order of the records.
+    """
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+        self.words: list[str] = []
+        self.df = np.zeros(0, dtype=np.int64)
+        self.n_docs = 0
+        self.idf = np.zeros(0, dtype=np.float64)
+        self.strong = np.zeros(0, dtype=bool)
+        self.code = np.zeros(0, dtype=bool)
+
+    def encode(self, lists: Sequence[Sequence[str]], *, grow: bool) -> tuple[IntArray, IntArray]:
+        """Token lists -> CSR (indptr, token ids); unknown words get id -1 unless `grow` adds them."""
+        lengths = np.fromiter((len(x) for x in lists), dtype=np.int64, count=len(lists))
+        indptr = np.zeros(len(lists) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=indptr[1:])
+        if grow:
+            ids = self.ids
+            for words in lists:
+                for word in words:
+                    if word not in ids:
+                        ids[word] = len(ids)
+                        self.words.append(word)
+        get = self.ids.get
+        flat = np.fromiter((get(w, -1) for words in lists for w in words), dtype=np.int64, count=int(indptr[-1]))
+        return indptr, flat
+
+    def sort(self) -> IntArray:
+        """Renumber the words alphabetically; returns old id -> new id."""
+        order = sorted(range(len(self.words)), key=self.words.__getitem__)
+        remap = np.empty(len(order), dtype=np.int64)
+        remap[np.array(order, dtype=np.int64)] = np.arange(len(order), dtype=np.int64)
+        self.words = [self.words[k] for k in order]
+        self.ids = {w: k for k, w in enumerate(self.words)}
+        return remap
+
+    def count(self, documents: sparse.csr_matrix) -> None:
+        """Record the document frequencies of `documents` (token counts, one row per document)."""
+        self.df = np.bincount(documents.indices, minlength=len(self.words)).astype(np.int64)
+        self.n_docs = documents.shape[0]
+        self.idf = np.log((1.0 + self.n_docs) / (1.0 + self.df)) + 1.0
+        self.strong = np.fromiter((is_strong(w) for w in self.words), dtype=bool, count=len(self.words))
+        # Codes found in many records ("mp3", "usb2") identify nothing.
+        rare = self.idf >= _CODE_MIN_RARITY * self.max_idf()
+        self.code = rare & np.fromiter((is_code(w) for w in self.words), dtype=bool, count=len(self.words))
+
+    def max_idf(self) -> float:
+        """The idf of a word seen nowhere else: the top of the rarity scale."""
+        return math.log(1.0 + self.n_docs) + 1.0
+
+
+def counts(indptr: IntArray, flat: IntArray, vocab_size: int) -> tuple[sparse.csr_matrix, FloatArray]:
+    """Encoded documents -> (token counts of known tokens, number of unknown tokens per document)."""
+    n = len(indptr) - 1
+    rows = np.repeat(np.arange(n), np.diff(indptr))
+    known = flat >= 0
+    matrix = sparse.csr_matrix(
+        (np.ones(int(known.sum()), dtype=np.float32), (rows[known], flat[known])), shape=(n, vocab_size)
+    )
+    matrix.sum_duplicates()
+    return matrix, np.bincount(rows[~known], minlength=n).astype(np.float64)
+
+
+def tfidf(
+    count: sparse.csr_matrix,
+    unknown: FloatArray,
+    idf: FloatArray,
+    max_idf: float,
+    keep: npt.NDArray[np.bool_] | None = None,
+) -> sparse.csr_matrix:
+    """L2-normalised TF-IDF rows, sublinear term frequency; tokens unknown to the index count in the norm only."""
+    weights = count.copy()
+    weights.data = ((1.0 + np.log(weights.data)) * idf[weights.indices]).astype(np.float32)
+    if keep is not None:
+        weights.data[~keep[weights.indices]] = 0.0
+        weights.eliminate_zeros()
+        unknown = np.zeros_like(unknown)  # unknown words are not numbers we could compare anyway
+    norms = np.sqrt(np.asarray(weights.multiply(weights).sum(axis=1)).ravel() + unknown * max_idf**2)
+    norms[norms == 0] = 1.0
+    weights.data /= np.repeat(norms, np.diff(weights.indptr)).astype(np.float32)
+    return weights
+
+
+def rowwise_dot(a: sparse.csr_matrix, b: sparse.csr_matrix, i: IntArray, j: IntArray) -> FloatArray:
+    """Dot products a[i[k]] . b[j[k]] for each pair k."""
+    out = np.empty(len(i), dtype=np.float64)
+    for start in range(0, len(i), _PAIR_CHUNK):
+        ii, jj = i[start : start + _PAIR_CHUNK], j[start : start + _PAIR_CHUNK]
+        out[start : start + len(ii)] = np.asarray(a[ii].multiply(b[jj]).sum(axis=1)).ravel()
+    return out
+
+
+def rowwise_max_shared(a: sparse.csr_matrix, b: sparse.csr_matrix, i: IntArray, j: IntArray) -> FloatArray:
+    """For each pair, the largest value of a[i] over the columns that b[j] also has (0 when none)."""
+    out = np.zeros(len(i), dtype=np.float64)
+    for start in range(0, len(i), _PAIR_CHUNK):
+        ii, jj = i[start : start + _PAIR_CHUNK], j[start : start + _PAIR_CHUNK]
+        both = sparse.csr_matrix(a[ii].multiply(b[jj] != 0))
+        if both.nnz:
+            out[start : start + len(ii)] = both.max(axis=1).toarray().ravel()
+    return out
+
+
+@dataclass(frozen=True)
+class RecordTable:
+    """Records as vectors and plain attributes, ready for pair features; rows align with `ids`."""
+
+    ids: list[str]
+    title: sparse.csr_matrix
+    text: sparse.csr_matrix
+    summary: sparse.csr_matrix
+    rarity: sparse.csr_matrix  # binary text presence valued by idf / max idf
+    title_rarity: sparse.csr_matrix  # same for the title
+    codes: sparse.csr_matrix  # binary presence of uncommon codes
+    title_strings: list[str]
+    region_codes: IntArray
+    organisations: list[str]
+    identifiers: list[frozenset[str]]
+    partners: list[frozenset[str]]
+    sectors: list[frozenset[str]]
+    has_title: npt.NDArray[np.bool_]
+    has_summary: npt.NDArray[np.bool_]
+    text_counts: sparse.csr_matrix  # known tokens of title + summary, for blocking keys
+    has_extra: npt.NDArray[np.bool_]  # organisation, identifiers, partners or sectors given
+
+    @classmethod
+    def build(cls, tok: Tokenised, vocab: Vocabulary, regions: dict[str, int], *, grow: bool) -> RecordTable:
+        """Encode tokenised records with `vocab` (grown and counted when `grow`, i.e. for an index)."""
+        t_ptr, t_flat = vocab.encode(tok.titles, grow=grow)
+        s_ptr, s_flat = vocab.encode(tok.summaries, grow=grow)
+        if grow:
+            remap = vocab.sort()
+            t_flat, s_flat = remap[t_flat], remap[s_flat]
+        size = len(vocab.words)
+        t_count, t_unknown = counts(t_ptr, t_flat, size)
+        s_count, s_unknown = counts(s_ptr, s_flat, size)
+        x_count, x_unknown = sparse.csr_matrix(t_count + s_count), t_unknown + s_unknown
+        if grow:
+            vocab.count(x_count)
+        idf, max_idf = vocab.idf, vocab.max_idf()
+        text = tfidf(x_count, x_unknown, idf, max_idf)
+        rarity = x_count.copy()
+        rarity.data = (idf[rarity.indices] / max_idf).astype(np.float32)
+        if grow:
+            for name in sorted(set(tok.regions) - {""}):
+                regions.setdefault(name, len(regions))
+        extra = [
+            bool(o or i or p or s)
+            for o, i, p, s in zip(tok.organisations, tok.identifiers, tok.partners, tok.sectors, strict=True)
+        ]
+        return cls(
+            ids=tok.ids,
+            title=tfidf(t_count, t_unknown, idf, max_idf),
+            text=text,
+            summary=tfidf(s_count, s_unknown, idf, max_idf),
+            rarity=rarity,
+            title_rarity=_valued(t_count, idf / max_idf),
+            codes=_binary(x_count, vocab.code),
+            title_strings=[" ".join(t) for t in tok.titles],
+            region_codes=np.array([regions.get(r, -2) if r else -1 for r in tok.regions], dtype=np.int64),
+            organisations=tok.organisations,
+            identifiers=tok.identifiers,
+            partners=tok.partners,
+            sectors=tok.sectors,
+            has_title=np.diff(t_ptr) > 0,
+            has_summary=np.diff(s_ptr) > 0,
+            text_counts=x_count,
+            has_extra=np.array(extra, dtype=bool),
+        )
+
+
+def _valued(count: sparse.csr_matrix, values: FloatArray) -> sparse.csr_matrix:
+    out = count.copy()
+    out.data = values[out.indices].astype(np.float32)
+    return sparse.csr_matrix(out)
+
+
+def _binary(count: sparse.csr_matrix, keep: npt.NDArray[np.bool_]) -> sparse.csr_matrix:
+    out = count.copy()
+    out.data = keep[out.indices].astype(np.float32)
+    out.eliminate_zeros()
+    return sparse.csr_matrix(out)
+
+
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
+def _organisation(a: str, b: str) -> float:
+    if not a or not b:
+        return 0.0
+    # Spacing varies in names ("Retin IA" / "RetinIA"), word order too ("Hôpital Nord" / "Nord Hôpital").
+    similarity = max(fuzz.token_sort_ratio(a, b), fuzz.ratio(a.replace(" ", ""), b.replace(" ", "")))
+    return 1.0 if similarity >= 90 else (-1.0 if similarity < 60 else 0.0)
+
+
+def pair_features(left: RecordTable, right: RecordTable, i: IntArray, j: IntArray) -> FloatArray:
+    """One row of FEATURE_NAMES per pair (left[i[k]], right[j[k]])."""
+    n = len(i)
+    out = np.zeros((n, len(FEATURE_NAMES)), dtype=np.float64)
+    if n == 0:
+        return out
+    out[:, 0] = rowwise_dot(left.title, right.title, i, j)
+    out[:, 1] = rowwise_dot(left.text, right.text, i, j)
+    out[:, 2] = rowwise_dot(left.summary, right.summary, i, j)
+    fuzzy = process.cpdist(
+        [left.title_strings[k] for k in i], [right.title_strings[k] for k in j], scorer=fuzz.token_set_ratio, workers=-1
+    )
+    both_titles = left.has_title[i] & right.has_title[j]
+    out[:, 3] = np.where(both_titles, np.asarray(fuzzy, dtype=np.float64) / 100.0, 0.0)
+    out[:, 4] = rowwise_max_shared(left.rarity, right.rarity, i, j)
+    out[:, 5] = rowwise_max_shared(left.title_rarity, right.title_rarity, i, j)
+    ri, rj = left.region_codes[i], right.region_codes[j]
+    out[:, 6] = np.where((ri < 0) | (rj < 0), 0.0, np.where(ri == rj, 1.0, -1.0))
+    out[:, 7] = left.has_summary[i] != right.has_summary[j]
+    out[:, 8] = left.has_title[i] != right.has_title[j]
+    # column 9, margin, needs the other candidates: the matcher fills it
+    shared_codes = rowwise_dot(left.codes, right.codes, i, j)
+    # Each side has a code the other lacks: two models of a product line (DEHP400UB vs DEHP500UB).
+    conflict = (np.diff(left.codes.indptr)[i] > shared_codes) & (np.diff(right.codes.indptr)[j] > shared_codes)
+    out[:, 10] = (shared_codes > 0) & ~conflict
+    out[:, 11] = conflict
+    both_extra = np.flatnonzero(left.has_extra[i] & right.has_extra[j])
+    for k, a, b in zip(both_extra.tolist(), i[both_extra].tolist(), j[both_extra].tolist(), strict=True):
+        # Optional fields are rare: this Python loop only visits pairs where both sides have some.
+        if left.organisations[a] and right.organisations[b]:
+            out[k, 12] = _organisation(left.organisations[a], right.organisations[b])
+        if left.identifiers[a] and right.identifiers[b]:
+            out[k, 13] = float(bool(left.identifiers[a] & right.identifiers[b]))
+        if left.partners[a] and right.partners[b]:
+            out[k, 14] = _jaccard(left.partners[a], right.partners[b])
+        if left.sectors[a] and right.sectors[b]:
+            out[k, 15] = _jaccard(left.sectors[a], right.sectors[b])
+    return out

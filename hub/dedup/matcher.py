@@ -1,0 +1,238 @@
+"""Duplicate projects: find likely duplicate pairs in a catalogue, check a new project, group duplicates.
+
+A record is a mapping with `id`, `title`, `summary`, `organisation`, `region` (any may be empty or
+missing) and optionally `partners`, `identifiers`, `sectors` (lists of strings). The score of a
+pair reads as a probability that both records describe the same project.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from scipy import sparse
+
+from hub.dedup.blocking import (
+    NEIGHBOURS,
+    Postings,
+    candidate_pairs,
+    merge_pairs,
+    project_keys,
+    top_neighbours,
+    uncommon,
+)
+from hub.dedup.features import FEATURE_NAMES, RecordTable, Tokenised, Vocabulary, pair_features, rowwise_dot
+from hub.dedup.scoring import probabilities, reasons
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+Record = Mapping[str, object]
+
+# Pairs at or above this probability are shown as "doublon probable" in the product.
+LIKELY_DUPLICATE_THRESHOLD = 0.5
+# A new project shares keys with at most this many stored ones before scoring (the best-connected first).
+MAX_CANDIDATES = 500
+_RARE_WORD_REASON = 0.75  # rarity (idf / max idf) from which a shared word is worth naming
+_CODE_REASON = 0.5  # same for a shared number or model code ("2024" is too common to be named)
+
+
+@dataclass(frozen=True, order=True)
+class Match:
+    """Two records that may describe the same project: ids `a` < `b`, probability `score`, French `reasons`."""
+
+    a: str
+    b: str
+    score: float
+    reasons: tuple[str, ...]
+
+
+class DuplicateIndex:
+    """Stored projects prepared for duplicate checks: vectors, blocking keys, vocabulary, nearest neighbours."""
+
+    def __init__(self, table: RecordTable, vocabulary: Vocabulary, regions: dict[str, int], postings: Postings):
+        self.table = table
+        self.vocabulary = vocabulary
+        self.regions = regions
+        self.postings = postings
+        self.uncommon = uncommon(table.text, vocabulary.df)
+        self.uncommon_t = sparse.csr_matrix(self.uncommon.T)
+        i, j, _ = candidate_pairs(postings, len(table.ids))
+        near = top_neighbours(self.uncommon, self.uncommon_t, NEIGHBOURS)
+        self.pairs = merge_pairs(len(table.ids), (i, j), near)
+        self.pair_cosines = rowwise_dot(table.text, table.text, *self.pairs)
+        # Each record's best text cosine with any candidate, the runner-up, and who holds the best.
+        self.best = _best_two(len(table.ids), *self.pairs, self.pair_cosines)
+
+    @classmethod
+    def build(cls, records: Sequence[Record]) -> DuplicateIndex:
+        """Index `records` (the whole catalogue); costs a good part of a find_duplicates run."""
+        vocabulary = Vocabulary()
+        regions: dict[str, int] = {}
+        table = RecordTable.build(Tokenised.from_records(records), vocabulary, regions, grow=True)
+        postings = Postings.build(project_keys(table.text_counts, vocabulary.df))
+        return cls(table, vocabulary, regions, postings)
+
+    def __len__(self) -> int:
+        return len(self.table.ids)
+
+    def candidates(self) -> tuple[IntArray, IntArray]:
+        """Row pairs (i < j) of the index worth scoring, from blocking."""
+        return self.pairs
+
+    def features(self, i: IntArray, j: IntArray) -> FloatArray:
+        """Pair features (FEATURE_NAMES columns) of index rows i[k], j[k]."""
+        features = pair_features(self.table, self.table, i, j)
+        top1, partner, top2 = self.best
+        other_i = np.where(partner[i] == j, top2[i], top1[i])
+        other_j = np.where(partner[j] == i, top2[j], top1[j])
+        features[:, _MARGIN] = features[:, _TEXT] - np.maximum(other_i, other_j)
+        return features
+
+    def duplicates(self, *, threshold: float | None = None) -> list[Match]:
+        """Every pair of stored records scoring at least `threshold`, best first."""
+        i, j = self.pairs
+        features = self.features(i, j)
+        scores = probabilities(features)
+        keep = np.flatnonzero(scores >= _threshold(threshold))
+        found = _matches(self.table, self.table, self.vocabulary, (i[keep], j[keep]), features[keep], scores[keep])
+        return sorted(found, key=lambda m: (-m.score, m.a, m.b))
+
+    def match_one(self, record: Record, *, threshold: float | None = None, limit: int = 5) -> list[Match]:
+        """The stored records that `record` (a project being created) most likely duplicates, best first."""
+        query = RecordTable.build(Tokenised.from_records([record]), self.vocabulary, self.regions, grow=False)
+        keys = project_keys(query.text_counts, self.vocabulary.df, extra_df=1)
+        keyed, shared = self.postings.lookup(np.unique(keys.keys))
+        if len(keyed) > MAX_CANDIDATES:
+            # Keep the stored projects that share the most keys with the new one.
+            keyed = keyed[np.lexsort((keyed, -shared))[:MAX_CANDIDATES]]
+        _, near = top_neighbours(
+            uncommon(query.text, self.vocabulary.df + 1), self.uncommon_t, NEIGHBOURS, skip_self_from=None
+        )
+        rows = np.union1d(keyed, near)
+        own_id = query.ids[0]
+        rows = rows[np.array([self.table.ids[r] != own_id for r in rows.tolist()], dtype=bool)]
+        zeros = np.zeros(len(rows), dtype=np.int64)
+        features = pair_features(query, self.table, zeros, rows)
+        cosines = features[:, _TEXT]
+        top1, partner, top2 = self.best
+        own_rows = np.array([self.table.ids[r] == own_id for r in partner[rows].tolist()], dtype=bool)
+        stored_other = np.where(own_rows, top2[rows], top1[rows])
+        query_other = _others_best(cosines)
+        features[:, _MARGIN] = cosines - np.maximum(stored_other, query_other)
+        scores = probabilities(features)
+        order = np.lexsort((rows, -scores))
+        order = order[scores[order] >= _threshold(threshold)][:limit]
+        return _matches(query, self.table, self.vocabulary, (zeros[order], rows[order]), features[order], scores[order])
+
+
+_TEXT = FEATURE_NAMES.index("text_cosine")
+_MARGIN = FEATURE_NAMES.index("margin")
+
+
+def _best_two(n: int, i: IntArray, j: IntArray, values: FloatArray) -> tuple[FloatArray, IntArray, FloatArray]:
+    """Per row: its best value over the pairs it is in, the row on the other side of it, and the second best."""
+    rows = np.concatenate((i, j))
+    others = np.concatenate((j, i))
+    vals = np.concatenate((values, values))
+    order = np.lexsort((others, -vals, rows))
+    rows, others, vals = rows[order], others[order], vals[order]
+    first = np.searchsorted(rows, rows, side="left")
+    rank = np.arange(len(rows)) - first
+    top1 = np.zeros(n)
+    top2 = np.zeros(n)
+    partner = np.full(n, -1, dtype=np.int64)
+    top1[rows[rank == 0]] = vals[rank == 0]
+    partner[rows[rank == 0]] = others[rank == 0]
+    top2[rows[rank == 1]] = vals[rank == 1]
+    return top1, partner, top2
+
+
+def _others_best(values: FloatArray) -> FloatArray:
+    """For each k, the largest of values without values[k] (0 when there is no other)."""
+    if len(values) < 2:
+        return np.zeros(len(values))
+    order = np.argsort(-values, kind="stable")
+    best, second = values[order[0]], values[order[1]]
+    out = np.full(len(values), best)
+    out[order[0]] = second
+    return out
+
+
+def _threshold(threshold: float | None) -> float:
+    return LIKELY_DUPLICATE_THRESHOLD if threshold is None else threshold
+
+
+def _named_words(
+    left: RecordTable, right: RecordTable, a: int, b: int, vocabulary: Vocabulary
+) -> tuple[list[str], str | None]:
+    """The shared model codes or numbers, and the rarest shared word, worth naming in the reasons."""
+    shared = np.intersect1d(left.text_counts[a].indices, right.text_counts[b].indices)
+    if len(shared) == 0:
+        return [], None
+    rarity = vocabulary.idf[shared] / vocabulary.max_idf()
+    by_rarity = shared[np.lexsort((shared, -rarity))]
+    rarity = vocabulary.idf[by_rarity] / vocabulary.max_idf()
+    codes = [
+        vocabulary.words[w]
+        for w, r in zip(by_rarity.tolist(), rarity.tolist(), strict=True)
+        if vocabulary.strong[w] and r >= _CODE_REASON
+    ]
+    words = [
+        vocabulary.words[w]
+        for w, r in zip(by_rarity.tolist(), rarity.tolist(), strict=True)
+        if not vocabulary.strong[w] and r >= _RARE_WORD_REASON
+    ]
+    return codes, (words[0] if words else None)
+
+
+def _matches(
+    left: RecordTable,
+    right: RecordTable,
+    vocabulary: Vocabulary,
+    pairs: tuple[IntArray, IntArray],
+    features: FloatArray,
+    scores: FloatArray,
+) -> list[Match]:
+    out: list[Match] = []
+    for k, (a, b) in enumerate(zip(pairs[0].tolist(), pairs[1].tolist(), strict=True)):
+        a_id, b_id = left.ids[a], right.ids[b]
+        if a_id == b_id:
+            continue
+        codes, rare = _named_words(left, right, a, b, vocabulary)
+        lo, hi = sorted((a_id, b_id))
+        out.append(Match(lo, hi, round(float(scores[k]), 4), reasons(features[k], codes, rare)))
+    return out
+
+
+def find_duplicates(records: Sequence[Record], *, threshold: float | None = None) -> list[Match]:
+    """Likely duplicate pairs among `records`, best first (threshold None: LIKELY_DUPLICATE_THRESHOLD)."""
+    return DuplicateIndex.build(records).duplicates(threshold=threshold)
+
+
+def match_one(
+    record: Record, candidates: Sequence[Record], *, threshold: float | None = None, limit: int = 5
+) -> list[Match]:
+    """The `candidates` that `record` most likely duplicates; for repeated checks build a DuplicateIndex once."""
+    return DuplicateIndex.build(candidates).match_one(record, threshold=threshold, limit=limit)
+
+
+def cluster_matches(matches: Iterable[Match]) -> list[tuple[str, ...]]:
+    """Group matched ids into clusters (connected components), each sorted, clusters sorted by first id."""
+    parent: dict[str, str] = {}
+
+    def root(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for match in matches:
+        ra, rb = root(match.a), root(match.b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    groups: dict[str, list[str]] = {}
+    for x in parent:
+        groups.setdefault(root(x), []).append(x)
+    return sorted((tuple(sorted(g)) for g in groups.values() if len(g) > 1), key=lambda g: g[0])

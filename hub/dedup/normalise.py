@@ -1,0 +1,168 @@
+"""Text normalisation for duplicate detection: folding, acronyms, stop words, light stemming, strong tokens."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from itertools import chain
+
+from hub.dedup.vocabulary import ACRONYMS, ORGANISATION_NOISE, STOP_WORDS
+
+# Letters that NFKD does not decompose into ASCII; everything else non-ASCII is dropped after NFKD,
+# which removes accents in one fast pass (words are made of a-z and 0-9 only).
+_LIGATURES = (("œ", "oe"), ("Œ", "OE"), ("æ", "ae"), ("Æ", "AE"), ("ß", "ss"), ("ø", "o"), ("Ø", "O"))
+# A word, possibly glued to others by hyphens or dots ("kdl-52w4100", "intra-corneenne", "4.0"); slashes
+# separate lists ("cd/mp3/aac") more often than they glue codes, so they split.
+_COMPOUND = re.compile(r"[a-z0-9]+(?:[-.][a-z0-9]+)*")
+_PARTS = re.compile(r"[a-z0-9]+")
+_DIGIT = re.compile(r"[0-9]")
+# Excel export debris seen in open data ("MAGELIA_x000D_").
+_DEBRIS = "_x000d_"
+
+
+def fold(text: str) -> str:
+    """Lower-case `text` and strip accents and ligatures, keeping punctuation ("Cœur-IA" -> "coeur-ia")."""
+    for letter, ascii_form in _LIGATURES:
+        text = text.replace(letter, ascii_form)
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
+
+
+def stem(word: str) -> str:
+    """Reduce a folded word to a crude singular ("dispositifs" -> "dispositif", "medicaux" -> "medical").
+
+    A full stemmer would merge too much (organisation/organique); plurals are the variation that
+    rewritten project texts show most often.
+    """
+    if len(word) <= 4 or _DIGIT.search(word):
+        return word
+    if word.endswith("aux"):
+        return word[:-3] + "al"
+    if word.endswith(("s", "x")) and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def is_strong(token: str) -> bool:
+    """Tell whether `token` is a number or a model code ("5g", "kdl52w4100", "2024"): rare and exact."""
+    return _DIGIT.search(token) is not None
+
+
+def is_code(token: str) -> bool:
+    """Tell whether `token` looks like a model or product code: letters and digits, 4+ characters ("kdl52w4100")."""
+    return len(token) >= 4 and _DIGIT.search(token) is not None and not token.isdigit()
+
+
+class _WordCache(dict[str, tuple[str, ...]]):
+    """Raw word -> normalised tokens, computed once per distinct word (texts repeat their words a lot)."""
+
+    def __missing__(self, word: str) -> tuple[str, ...]:
+        parts = _PARTS.findall(word)
+        out = [stem(p) for p in parts if p not in STOP_WORDS]
+        if len(parts) > 1:
+            # The glued form is kept besides its parts, so "KDL52W4100" and "KDL-52W4100" share a token.
+            out.append("".join(parts))
+        value = tuple(_SINGLE_WORD_ACRONYMS.get(t, t) for t in out)
+        if len(self) < 1_000_000:  # bounded: typos in millions of texts would grow it forever
+            self[word] = value
+        return value
+
+
+_SINGLE_WORD_ACRONYMS: dict[str, str] = {}
+_WORDS = _WordCache()
+
+
+def _raw_tokens(text: str) -> list[str]:
+    return list(chain.from_iterable(map(_WORDS.__getitem__, _COMPOUND.findall(text))))
+
+
+def _build_phrases() -> tuple[dict[str, str], dict[str, list[tuple[tuple[str, ...], str]]]]:
+    singles: dict[str, str] = {}
+    phrases: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    for acronym, spellings in ACRONYMS.items():
+        for spelling in spellings:
+            # Hyphens split here: a phrase is matched on its separate words, never on a glued form.
+            words = _raw_tokens(fold(spelling).replace("-", " "))
+            if len(words) == 1:
+                singles[words[0]] = acronym
+            elif len(words) > 1:
+                phrases.setdefault(words[0], []).append((tuple(words), acronym))
+    for options in phrases.values():
+        options.sort(key=lambda option: len(option[0]), reverse=True)  # longest phrase wins
+    return singles, phrases
+
+
+_SINGLES, _PHRASES = _build_phrases()
+_SINGLE_WORD_ACRONYMS.update(_SINGLES)
+_WORDS.clear()  # entries cached before the acronym table was complete
+_PHRASE_STARTS = frozenset(_PHRASES)
+
+
+def _replace_phrases(words: list[str]) -> list[str]:
+    # Only the positions of phrase starts are visited (list.index runs in C): most words start nothing.
+    hits: list[tuple[int, int, str]] = []
+    for first in sorted(_PHRASE_STARTS.intersection(words)):
+        at = -1
+        while True:
+            try:
+                at = words.index(first, at + 1)
+            except ValueError:
+                break
+            for phrase, acronym in _PHRASES[first]:
+                if tuple(words[at : at + len(phrase)]) == phrase:
+                    hits.append((at, len(phrase), acronym))
+                    break
+    if not hits:
+        return words
+    out: list[str] = []
+    done = 0
+    for at, length, acronym in sorted(hits):
+        if at >= done:  # overlapping phrases: the first one wins
+            out.extend(words[done:at])
+            out.append(acronym)
+            done = at + length
+    out.extend(words[done:])
+    return out
+
+
+def tokens(text: str) -> list[str]:
+    """Turn a free text into the content words used for comparison, in reading order."""
+    return tokens_many([text])[0]
+
+
+def tokens_many(texts: Sequence[str]) -> list[list[str]]:
+    """Tokenise many texts at once; folding runs over one joined string, which is much faster."""
+    if not texts:
+        return []
+    # Newlines separate the texts; they are replaced inside each text first so the split stays aligned.
+    joined = fold("\n".join(t.replace("\n", " ") for t in texts)).replace(_DEBRIS, " ")
+    out: list[list[str]] = []
+    for line in joined.split("\n"):
+        words = _raw_tokens(line)
+        if not _PHRASE_STARTS.isdisjoint(words):
+            words = _replace_phrases(words)
+        out.append(words)
+    return out
+
+
+def normalise_organisation(name: str) -> str:
+    """Reduce an organisation name to comparable words ("SAS Valvopulse" -> "valvopulse")."""
+    # Dots are dropped, not split on, so "S.A.S." is the legal form "sas".
+    return " ".join(w for w in _PARTS.findall(fold(name).replace(".", "")) if w not in ORGANISATION_NOISE)
+
+
+def normalise_identifiers(values: Iterable[object]) -> frozenset[str]:
+    """Reduce identifiers (SIRET, RNSR, grant numbers) to comparable forms, whatever the spacing or label.
+
+    Each value gives its upper-case alphanumerics ("fr-12" -> "FR12") and, when it holds at least nine
+    digits (SIREN, SIRET), its digits alone, so "SIRET 123 456 789 00012" meets "12345678900012".
+    """
+    out = set()
+    for value in values:
+        compact = re.sub(r"[^0-9A-Za-z]", "", str(value)).upper()
+        if len(compact) >= 3:
+            out.add(compact)
+        digits = re.sub(r"[^0-9]", "", compact)
+        if len(digits) >= 9:
+            out.add(digits)
+    return frozenset(out)

@@ -1,0 +1,1 @@
+"""Matchmaking: suggest partners for a project and projects or partners for an actor."""
