@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Awaitable, Callable, Generator, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 from urllib.parse import urlencode
 
+import anyio.to_thread
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from litestar import MediaType, Request, Response
 from litestar.datastructures import Cookie, State
@@ -34,6 +36,8 @@ from hub.projects.models import (
 from hub.settings import REPO_ROOT, Settings
 
 log = logging.getLogger("hub.web")
+P = ParamSpec("P")
+R = TypeVar("R")
 
 # Parameters injected by name into route handlers (Litestar asks for them to be marked explicitly).
 DbSession = NamedDependency[Session]
@@ -341,3 +345,18 @@ def form_dict(data: Mapping[str, Any], *, lists: tuple[str, ...] = (), flags: tu
     for key in flags:
         values[key] = values.get(key) in ("on", "1", "true", "oui", True)
     return values
+
+
+def in_thread(fn: Callable[P, R]) -> Callable[P, Awaitable[R]]:
+    """Run a synchronous handler in a worker thread (the database calls block).
+
+    Litestar's own `sync_to_thread=True` wraps a handler again each time its route is rebuilt,
+    which happens when a second method is added to the same path (seen with Litestar 2.25:
+    the GET handler then returned an un-awaited coroutine); an async wrapper avoids that.
+    """
+
+    @functools.wraps(fn)
+    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        return await anyio.to_thread.run_sync(functools.partial(fn, *args, **kwargs))
+
+    return wrapper

@@ -21,6 +21,7 @@ from hub.web import (
     DbSession,
     flash_cookie,
     form_dict,
+    in_thread,
     page,
     require_viewer,
     session_cookie,
@@ -43,7 +44,8 @@ def signup_form(request: Request[Any, Any, Any], viewer: CurrentViewer) -> Templ
     return page(request, "accounts/signup.html", viewer, values={}, errors={}, roles_options=ROLE_OPTIONS)
 
 
-@post("/inscription", name="accounts.signup", sync_to_thread=True)
+@post("/inscription", name="accounts.signup")
+@in_thread
 def signup(
     request: Request[Any, Any, Any], data: FormData, db_session: DbSession, state: State, viewer: CurrentViewer
 ) -> Response[Any] | Template:
@@ -79,7 +81,8 @@ def login_form(request: Request[Any, Any, Any], viewer: CurrentViewer) -> Templa
     )
 
 
-@post("/connexion", name="accounts.login", sync_to_thread=True)
+@post("/connexion", name="accounts.login")
+@in_thread
 def login(
     request: Request[Any, Any, Any], data: FormData, db_session: DbSession, state: State, viewer: CurrentViewer
 ) -> Response[Any] | Template:
@@ -110,7 +113,8 @@ def login(
     return response
 
 
-@post("/deconnexion", name="accounts.logout", sync_to_thread=True)
+@post("/deconnexion", name="accounts.logout")
+@in_thread
 def logout(request: Request[Any, Any, Any], db_session: DbSession) -> Response[Any]:
     """Sign out: the server-side session ends."""
     token = request.cookies.get(SESSION_COOKIE)
@@ -123,7 +127,8 @@ def logout(request: Request[Any, Any, Any], db_session: DbSession) -> Response[A
     return response
 
 
-@get("/compte", name="accounts.me", sync_to_thread=True)
+@get("/compte", name="accounts.me")
+@in_thread
 def my_account(request: Request[Any, Any, Any], db_session: DbSession, viewer: CurrentViewer) -> Template:
     """The person's account: roles and the actors they represent or asked to represent."""
     signed_in = require_viewer(viewer)

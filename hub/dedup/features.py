@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import chain, repeat
 
 import numpy as np
 import numpy.typing as npt
@@ -20,6 +21,7 @@ IntArray = npt.NDArray[np.int64]
 SUMMARY_MAX_CHARS = 1500
 _CHUNK = 20_000  # records tokenised together (one joined string each)
 _PAIR_CHUNK = 200_000  # pairs compared together (bounded memory)
+FUZZ_MIN_TITLE_COSINE = 0.2  # below, title_fuzz is 0: titles sharing so little are not typo variants
 _CODE_MIN_RARITY = 0.5  # idf / max idf from which a code identifies a product
 
 FEATURE_NAMES = (
@@ -76,18 +78,24 @@ class Tokenised:
         summaries: list[list[str]] = []
         for start in range(0, len(records), _CHUNK):
             chunk = records[start : start + _CHUNK]
-            titles += tokens_many([_text(r, "title") for r in chunk])
-            summaries += tokens_many([_text(r, "summary")[:SUMMARY_MAX_CHARS] for r in chunk])
+            both = tokens_many(
+                [_text(r, "title") for r in chunk] + [_text(r, "summary")[:SUMMARY_MAX_CHARS] for r in chunk]
+            )
+            titles += both[: len(chunk)]
+            summaries += both[len(chunk) :]
         return cls(
             ids=[str(r.get("id", "")) for r in records],
             titles=titles,
             summaries=summaries,
             regions=[_text(r, "region").strip().upper() for r in records],
-            organisations=[normalise_organisation(_text(r, "organisation")) for r in records],
-            identifiers=[normalise_identifiers(_as_list(r.get("identifiers"))) for r in records],
-            partners=[_names(r, "partners") for r in records],
-            sectors=[_names(r, "sectors") for r in records],
+            organisations=[normalise_organisation(o) if (o := _text(r, "organisation")) else "" for r in records],
+            identifiers=[normalise_identifiers(_as_list(v)) if (v := r.get("identifiers")) else _NONE for r in records],
+            partners=[_names(r, "partners") if r.get("partners") else _NONE for r in records],
+            sectors=[_names(r, "sectors") if r.get("sectors") else _NONE for r in records],
         )
+
+
+_NONE: frozenset[str] = frozenset()
 
 
 def _as_list(value: object) -> list[object]:
@@ -113,30 +121,23 @@ class Vocabulary:
         self.strong = np.zeros(0, dtype=bool)
         self.code = np.zeros(0, dtype=bool)
 
-    def encode(self, lists: Sequence[Sequence[str]], *, grow: bool) -> tuple[IntArray, IntArray]:
-        """Token lists -> CSR (indptr, token ids); unknown words get id -1 unless `grow` adds them."""
-        lengths = np.fromiter((len(x) for x in lists), dtype=np.int64, count=len(lists))
+    def add(self, *groups: Sequence[Sequence[str]]) -> None:
+        """Set the vocabulary to the words of `groups` (lists of token lists), numbered alphabetically."""
+        words: set[str] = set()
+        for lists in groups:
+            words.update(chain.from_iterable(lists))
+        self.words = sorted(words)
+        self.ids = {w: k for k, w in enumerate(self.words)}
+
+    def encode(self, lists: Sequence[Sequence[str]]) -> tuple[IntArray, IntArray]:
+        """Token lists -> CSR (indptr, token ids); unknown words get id -1."""
+        lengths = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
         indptr = np.zeros(len(lists) + 1, dtype=np.int64)
         np.cumsum(lengths, out=indptr[1:])
-        if grow:
-            ids = self.ids
-            for words in lists:
-                for word in words:
-                    if word not in ids:
-                        ids[word] = len(ids)
-                        self.words.append(word)
-        get = self.ids.get
-        flat = np.fromiter((get(w, -1) for words in lists for w in words), dtype=np.int64, count=int(indptr[-1]))
+        flat = np.fromiter(
+            map(self.ids.get, chain.from_iterable(lists), repeat(-1)), dtype=np.int64, count=int(indptr[-1])
+        )
         return indptr, flat
-
-    def sort(self) -> IntArray:
-        """Renumber the words alphabetically; returns old id -> new id."""
-        order = sorted(range(len(self.words)), key=self.words.__getitem__)
-        remap = np.empty(len(order), dtype=np.int64)
-        remap[np.array(order, dtype=np.int64)] = np.arange(len(order), dtype=np.int64)
-        self.words = [self.words[k] for k in order]
-        self.ids = {w: k for k, w in enumerate(self.words)}
-        return remap
 
     def count(self, documents: sparse.csr_matrix) -> None:
         """Record the document frequencies of `documents` (token counts, one row per document)."""
@@ -230,11 +231,10 @@ class RecordTable:
     @classmethod
     def build(cls, tok: Tokenised, vocab: Vocabulary, regions: dict[str, int], *, grow: bool) -> RecordTable:
         """Encode tokenised records with `vocab` (grown and counted when `grow`, i.e. for an index)."""
-        t_ptr, t_flat = vocab.encode(tok.titles, grow=grow)
-        s_ptr, s_flat = vocab.encode(tok.summaries, grow=grow)
         if grow:
-            remap = vocab.sort()
-            t_flat, s_flat = remap[t_flat], remap[s_flat]
+            vocab.add(tok.titles, tok.summaries)
+        t_ptr, t_flat = vocab.encode(tok.titles)
+        s_ptr, s_flat = vocab.encode(tok.summaries)
         size = len(vocab.words)
         t_count, t_unknown = counts(t_ptr, t_flat, size)
         s_count, s_unknown = counts(s_ptr, s_flat, size)
@@ -298,20 +298,29 @@ def _organisation(a: str, b: str) -> float:
     return 1.0 if similarity >= 90 else (-1.0 if similarity < 60 else 0.0)
 
 
-def pair_features(left: RecordTable, right: RecordTable, i: IntArray, j: IntArray) -> FloatArray:
-    """One row of FEATURE_NAMES per pair (left[i[k]], right[j[k]])."""
+def pair_features(
+    left: RecordTable, right: RecordTable, i: IntArray, j: IntArray, *, text_cosine: FloatArray | None = None
+) -> FloatArray:
+    """One row of FEATURE_NAMES per pair (left[i[k]], right[j[k]]); `text_cosine` when already known."""
     n = len(i)
     out = np.zeros((n, len(FEATURE_NAMES)), dtype=np.float64)
     if n == 0:
         return out
     out[:, 0] = rowwise_dot(left.title, right.title, i, j)
-    out[:, 1] = rowwise_dot(left.text, right.text, i, j)
+    out[:, 1] = rowwise_dot(left.text, right.text, i, j) if text_cosine is None else text_cosine
     out[:, 2] = rowwise_dot(left.summary, right.summary, i, j)
-    fuzzy = process.cpdist(
-        [left.title_strings[k] for k in i], [right.title_strings[k] for k in j], scorer=fuzz.token_set_ratio, workers=-1
-    )
+    # Edit distance is the costly part: only titles sharing some words are compared, which keeps every
+    # pair whose titles differ by a few typos (a 1-in-6 typo still leaves a cosine well above the floor).
     both_titles = left.has_title[i] & right.has_title[j]
-    out[:, 3] = np.where(both_titles, np.asarray(fuzzy, dtype=np.float64) / 100.0, 0.0)
+    close = np.flatnonzero(both_titles & (out[:, 0] >= FUZZ_MIN_TITLE_COSINE))
+    if len(close):
+        fuzzy = process.cpdist(
+            [left.title_strings[k] for k in i[close]],
+            [right.title_strings[k] for k in j[close]],
+            scorer=fuzz.token_set_ratio,
+            workers=-1 if len(close) > 10_000 else 1,
+        )
+        out[close, 3] = np.asarray(fuzzy, dtype=np.float64) / 100.0
     out[:, 4] = rowwise_max_shared(left.rarity, right.rarity, i, j)
     out[:, 5] = rowwise_max_shared(left.title_rarity, right.title_rarity, i, j)
     ri, rj = left.region_codes[i], right.region_codes[j]

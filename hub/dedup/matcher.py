@@ -83,7 +83,8 @@ class DuplicateIndex:
 
     def features(self, i: IntArray, j: IntArray) -> FloatArray:
         """Pair features (FEATURE_NAMES columns) of index rows i[k], j[k]."""
-        features = pair_features(self.table, self.table, i, j)
+        same = i is self.pairs[0] and j is self.pairs[1]
+        features = pair_features(self.table, self.table, i, j, text_cosine=self.pair_cosines if same else None)
         top1, partner, top2 = self.best
         other_i = np.where(partner[i] == j, top2[i], top1[i])
         other_j = np.where(partner[j] == i, top2[j], top1[j])
@@ -136,16 +137,16 @@ def _best_two(n: int, i: IntArray, j: IntArray, values: FloatArray) -> tuple[Flo
     rows = np.concatenate((i, j))
     others = np.concatenate((j, i))
     vals = np.concatenate((values, values))
-    order = np.lexsort((others, -vals, rows))
-    rows, others, vals = rows[order], others[order], vals[order]
-    first = np.searchsorted(rows, rows, side="left")
-    rank = np.arange(len(rows)) - first
     top1 = np.zeros(n)
+    np.maximum.at(top1, rows, vals)
+    # Ties for the best go to the lowest row, so the partner does not depend on the pair order.
+    partner = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+    at_best = vals == top1[rows]
+    np.minimum.at(partner, rows[at_best], others[at_best])
+    partner[partner == np.iinfo(np.int64).max] = -1
     top2 = np.zeros(n)
-    partner = np.full(n, -1, dtype=np.int64)
-    top1[rows[rank == 0]] = vals[rank == 0]
-    partner[rows[rank == 0]] = others[rank == 0]
-    top2[rows[rank == 1]] = vals[rank == 1]
+    rest = others != partner[rows]
+    np.maximum.at(top2, rows[rest], vals[rest])
     return top1, partner, top2
 
 
@@ -168,7 +169,10 @@ def _named_words(
     left: RecordTable, right: RecordTable, a: int, b: int, vocabulary: Vocabulary
 ) -> tuple[list[str], str | None]:
     """The shared model codes or numbers, and the rarest shared word, worth naming in the reasons."""
-    shared = np.intersect1d(left.text_counts[a].indices, right.text_counts[b].indices)
+    lm, rm = left.text_counts, right.text_counts
+    shared = np.intersect1d(
+        lm.indices[lm.indptr[a] : lm.indptr[a + 1]], rm.indices[rm.indptr[b] : rm.indptr[b + 1]], assume_unique=True
+    )
     if len(shared) == 0:
         return [], None
     rarity = vocabulary.idf[shared] / vocabulary.max_idf()

@@ -21,18 +21,18 @@ FloatArray = npt.NDArray[np.float64]
 # near-proof; the same carrier or the same uncommon product code is strong evidence; two different
 # codes suggest two versions of a product; partners and sectors are weak hints). Revisit them once
 # the hub has real confirmed duplicates.
-INTERCEPT = -10.074
+INTERCEPT = -9.256
 WEIGHTS: dict[str, float] = {
-    "title_cosine": 2.337,
-    "text_cosine": 6.116,
-    "summary_cosine": 4.521,
-    "title_fuzz": 2.190,
-    "rare_shared": 3.642,
-    "title_rare_shared": 0.715,
-    "region": 2.132,
-    "one_summary_missing": -0.505,
-    "one_title_missing": -0.004,
-    "margin": 6.752,
+    "title_cosine": 2.268,
+    "text_cosine": 6.150,
+    "summary_cosine": 4.639,
+    "title_fuzz": 0.941,
+    "rare_shared": 3.664,
+    "title_rare_shared": 0.814,
+    "region": 2.122,
+    "one_summary_missing": -0.526,
+    "one_title_missing": -0.009,
+    "margin": 6.772,
     # priors, not fitted (see above)
     "code_shared": 3.0,
     "code_conflict": -3.0,

@@ -13,7 +13,7 @@ from hub.directory.shapes import ActorInput
 from hub.filters import KNOWN_ACTOR_PARAMS, actor_filters, check_known
 from hub.listing import parse_page
 from hub.validation import validate
-from hub.web import CurrentViewer, DbSession, require_viewer
+from hub.web import CurrentViewer, DbSession, in_thread, require_viewer
 
 
 def actor_json(db_session: DbSession, actor: Actor) -> dict[str, Any]:
@@ -49,7 +49,8 @@ def actor_json(db_session: DbSession, actor: Actor) -> dict[str, Any]:
     }
 
 
-@get("/api/v1/actors", name="api.actors.list", sync_to_thread=True)
+@get("/api/v1/actors", name="api.actors.list")
+@in_thread
 def list_actors(request: Request[Any, Any, Any], db_session: DbSession) -> dict[str, Any]:
     """Actors of the directory. Filters: kind, sector, region, departement (INSEE codes), phase, volunteer, q; page, per_page."""
     params = dict(request.query_params)
@@ -66,13 +67,15 @@ def list_actors(request: Request[Any, Any, Any], db_session: DbSession) -> dict[
     }
 
 
-@get("/api/v1/actors/{actor_id:int}", name="api.actors.detail", sync_to_thread=True)
+@get("/api/v1/actors/{actor_id:int}", name="api.actors.detail")
+@in_thread
 def get_actor(actor_id: FromPath[int], db_session: DbSession) -> dict[str, Any]:
     """One actor."""
     return actor_json(db_session, services.get_actor_by_id(db_session, actor_id))
 
 
-@post("/api/v1/actors", name="api.actors.create", sync_to_thread=True, status_code=201)
+@post("/api/v1/actors", name="api.actors.create", status_code=201)
+@in_thread
 def create_actor(data: JSONBody[dict[str, Any]], db_session: DbSession, viewer: CurrentViewer) -> dict[str, Any]:
     """Create an actor (signed in; send the X-CSRFToken header). Invalid fields: 422 problem details."""
     require_viewer(viewer)
@@ -81,7 +84,8 @@ def create_actor(data: JSONBody[dict[str, Any]], db_session: DbSession, viewer: 
     return actor_json(db_session, actor)
 
 
-@patch("/api/v1/actors/{actor_id:int}", name="api.actors.update", sync_to_thread=True)
+@patch("/api/v1/actors/{actor_id:int}", name="api.actors.update")
+@in_thread
 def update_actor(
     actor_id: FromPath[int], data: JSONBody[dict[str, Any]], db_session: DbSession, viewer: CurrentViewer
 ) -> dict[str, Any]:

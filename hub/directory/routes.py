@@ -18,7 +18,7 @@ from hub.listing import parse_page
 from hub.projects.services import projects_of_actor
 from hub.territories.services import list_departements, list_regions, list_sectors, territory_names
 from hub.validation import validate
-from hub.web import CurrentViewer, DbSession, flash_cookie, form_dict, page, require_viewer
+from hub.web import CurrentViewer, DbSession, flash_cookie, form_dict, in_thread, page, require_viewer
 
 FormData = URLEncodedBody[dict[str, Any]]
 
@@ -37,7 +37,8 @@ def _choices(db_session: DbSession) -> dict[str, Any]:
     }
 
 
-@get("/annuaire", name="directory.list", sync_to_thread=True)
+@get("/annuaire", name="directory.list")
+@in_thread
 def actor_list(request: Request[Any, Any, Any], db_session: DbSession, viewer: CurrentViewer) -> Template:
     """The directory with its filters and pagination."""
     params = dict(request.query_params)
@@ -58,7 +59,8 @@ def actor_list(request: Request[Any, Any, Any], db_session: DbSession, viewer: C
     )
 
 
-@get("/annuaire/{slug:str}", name="directory.detail", sync_to_thread=True)
+@get("/annuaire/{slug:str}", name="directory.detail")
+@in_thread
 def actor_detail(
     request: Request[Any, Any, Any], slug: FromPath[str], db_session: DbSession, viewer: CurrentViewer
 ) -> Template:
@@ -101,14 +103,16 @@ def _form(
     )
 
 
-@get("/annuaire/nouveau", name="directory.create_form", sync_to_thread=True)
+@get("/annuaire/nouveau", name="directory.create_form")
+@in_thread
 def actor_create_form(request: Request[Any, Any, Any], db_session: DbSession, viewer: CurrentViewer) -> Template:
     """The form to add an actor."""
     require_viewer(viewer, "Connectez-vous pour ajouter un acteur.")
     return _form(request, viewer, db_session, {"sectors": [], "phases": []}, {})
 
 
-@post("/annuaire/nouveau", name="directory.create", sync_to_thread=True)
+@post("/annuaire/nouveau", name="directory.create")
+@in_thread
 def actor_create(
     request: Request[Any, Any, Any], data: FormData, db_session: DbSession, viewer: CurrentViewer
 ) -> Response[Any] | Template:
@@ -126,7 +130,8 @@ def actor_create(
     return response
 
 
-@get("/annuaire/{slug:str}/modifier", name="directory.edit_form", sync_to_thread=True)
+@get("/annuaire/{slug:str}/modifier", name="directory.edit_form")
+@in_thread
 def actor_edit_form(
     request: Request[Any, Any, Any], slug: FromPath[str], db_session: DbSession, viewer: CurrentViewer
 ) -> Template:
@@ -138,7 +143,8 @@ def actor_edit_form(
     return _form(request, viewer, db_session, services.actor_to_input(db_session, actor), {}, actor)
 
 
-@post("/annuaire/{slug:str}/modifier", name="directory.edit", sync_to_thread=True)
+@post("/annuaire/{slug:str}/modifier", name="directory.edit")
+@in_thread
 def actor_edit(
     request: Request[Any, Any, Any], slug: FromPath[str], data: FormData, db_session: DbSession, viewer: CurrentViewer
 ) -> Response[Any] | Template:
@@ -157,7 +163,8 @@ def actor_edit(
     return response
 
 
-@post("/annuaire/{slug:str}/representer", name="directory.claim", sync_to_thread=True)
+@post("/annuaire/{slug:str}/representer", name="directory.claim")
+@in_thread
 def actor_claim(
     request: Request[Any, Any, Any], slug: FromPath[str], data: FormData, db_session: DbSession, viewer: CurrentViewer
 ) -> Response[Any]:
@@ -171,7 +178,8 @@ def actor_claim(
     return response
 
 
-@get("/administration/demandes", name="directory.claims", sync_to_thread=True)
+@get("/administration/demandes", name="directory.claims")
+@in_thread
 def claim_inbox(request: Request[Any, Any, Any], db_session: DbSession, viewer: CurrentViewer) -> Template:
     """Requests to represent an actor, for administrators."""
     require_viewer(viewer)
@@ -183,7 +191,8 @@ def claim_inbox(request: Request[Any, Any, Any], db_session: DbSession, viewer: 
     )
 
 
-@post("/administration/demandes/{membership_id:int}", name="directory.claim_decide", sync_to_thread=True)
+@post("/administration/demandes/{membership_id:int}", name="directory.claim_decide")
+@in_thread
 def claim_decide(
     request: Request[Any, Any, Any],
     membership_id: FromPath[int],
@@ -217,7 +226,8 @@ def claim_decide(
     return response
 
 
-@post("/annuaire/{slug:str}/verification", name="directory.verification", sync_to_thread=True)
+@post("/annuaire/{slug:str}/verification", name="directory.verification")
+@in_thread
 def actor_verification(
     request: Request[Any, Any, Any], slug: FromPath[str], data: FormData, db_session: DbSession, viewer: CurrentViewer
 ) -> Response[Any]:

@@ -228,13 +228,15 @@ class PartnerGraph:
         partners = np.zeros(len(self._actors), dtype=bool)
         partners[self._incidence[own].indices] = True
         partners[a] = False
-        graph = graph_similarity(self._incidence, np.where(partners, self._damp2, 0.0), self._project_norms)
+        graph = graph_similarity(
+            self._incidence, self._by_actor, np.where(partners, self._damp2, 0.0), self._project_norms
+        )
         own_terms = self._terms[own]
-        # the actor's subject matter: the sum of its projects' texts, kept sparse (the vocabulary is large)
-        used, position = np.unique(own_terms.indices, return_inverse=True)
-        profile = np.bincount(position, weights=own_terms.data, minlength=used.size)
-        norm = float(np.linalg.norm(profile))
-        text = text_similarity(self._terms_by_term[used], profile / norm) if norm else np.zeros_like(graph)
+        # the actor's subject matter: the sum of its projects' texts
+        profile = np.bincount(own_terms.indices, weights=own_terms.data, minlength=self._terms.shape[1])
+        used = np.flatnonzero(profile)
+        norm = float(np.linalg.norm(profile[used]))
+        text = text_similarity(self._terms_by_term[used], profile[used] / norm) if norm else np.zeros_like(graph)
         closeness = w.graph * graph**w.graph_power + w.text * text**w.text_power
         sectors = self._actor_sectors[a].T.toarray().ravel()
 
@@ -330,7 +332,9 @@ class PartnerGraph:
         members = self._members(p)
         in_project = np.zeros(len(self._actors), dtype=bool)
         in_project[members] = True
-        graph = graph_similarity(self._incidence, np.where(in_project, self._damp2, 0.0), self._project_norms)
+        graph = graph_similarity(
+            self._incidence, self._by_actor, np.where(in_project, self._damp2, 0.0), self._project_norms
+        )
         start, end = self._terms.indptr[p], self._terms.indptr[p + 1]
         text = text_similarity(self._terms_by_term[self._terms.indices[start:end]], self._terms.data[start:end])
         graph[p] = text[p] = 0.0

@@ -38,16 +38,23 @@ class Weights:
     verified: float = 0.02
 
 
-def graph_similarity(incidence: sparse.csr_matrix, weights: FloatArray, norms: FloatArray) -> FloatArray:
+def graph_similarity(
+    incidence: sparse.csr_matrix, by_actor: sparse.csr_matrix, weights: FloatArray, norms: FloatArray
+) -> FloatArray:
     """Cosine similarity of a group of actors to every project through shared members, busy members weighing less.
 
     ``weights`` holds, for each actor, its squared damping if it belongs to the group and 0 otherwise; ``norms``
-    each project's norm under the same damping. A full sparse product keeps the cost flat even for hub members.
+    each project's norm under the same damping. Small groups read only their own rows; large ones (a hub's
+    partners) use one full sparse product, whose cost does not depend on the group.
     """
     own = float(np.sqrt(weights.sum()))
     if own == 0.0:
         return np.zeros(incidence.shape[0])
-    overlap = np.asarray(incidence @ weights, dtype=np.float64).ravel()
+    group = np.flatnonzero(weights)
+    if (by_actor.indptr[group + 1] - by_actor.indptr[group]).sum() * 4 < incidence.nnz:
+        overlap = np.asarray(by_actor[group].T @ weights[group], dtype=np.float64).ravel()
+    else:
+        overlap = np.asarray(incidence @ weights, dtype=np.float64).ravel()
     return overlap / (np.where(norms > 0.0, norms, 1.0) * own)
 
 

@@ -40,35 +40,33 @@ def tokenize(text: str) -> list[str]:
 
 
 def tfidf_matrix(texts: Sequence[str], *, max_df: float = 0.5) -> sparse.csr_matrix:
-    """Row-normalised TF-IDF matrix (one row per text, sublinear term frequency, smoothed idf).
+    """TF-IDF matrix (one row per text, sublinear term frequency, smoothed idf) whose row products are cosines.
 
-    Once there are at least ten texts, terms present in more than ``max_df`` of them are dropped (they say little
-    about topic and make every similarity query touch every project), and so are terms found in one text only
-    (they cannot make two projects alike, and on a large catalogue they are most of the vocabulary).
+    Once there are at least ten texts, terms present in more than ``max_df`` of them are dropped: they say little
+    about topic and make every similarity query touch every project. Terms found in one text only count in its
+    norm but are not stored: they cannot make two projects alike, and on a large catalogue they are most of the
+    vocabulary (so rows may have a norm below 1 while products stay exact cosines).
     """
     docs = [Counter(tokenize(t)) for t in texts]
     n_docs = len(docs)
     df: Counter[str] = Counter()
     for doc in docs:
         df.update(doc.keys())
-    low, high = (1, max_df * n_docs) if n_docs >= 10 else (1, float(n_docs))
-    vocabulary = {term: j for j, term in enumerate(sorted(t for t, n in df.items() if low <= n <= high))}
+    high = max_df * n_docs if n_docs >= 10 else float(n_docs)
+    vocabulary = {term: j for j, term in enumerate(sorted(t for t, n in df.items() if 2 <= n <= high))}
+    idf = {t: math.log((1.0 + n_docs) / (1.0 + n)) + 1.0 for t, n in df.items() if n <= high}
     rows: list[int] = []
     cols: list[int] = []
     values: list[float] = []
     for i, doc in enumerate(docs):
-        for term, count in doc.items():
+        weights = {term: (1.0 + math.log(count)) * idf[term] for term, count in doc.items() if term in idf}
+        norm = math.sqrt(sum(v * v for v in weights.values())) or 1.0
+        for term, weight in weights.items():
             j = vocabulary.get(term)
             if j is not None:
                 rows.append(i)
                 cols.append(j)
-                values.append(1.0 + math.log(count))
-    matrix = sparse.csr_matrix(
+                values.append(weight / norm)
+    return sparse.csr_matrix(
         (np.asarray(values, dtype=np.float64), (rows, cols)), shape=(n_docs, len(vocabulary)), dtype=np.float64
     )
-    doc_freq = np.bincount(np.asarray(cols, dtype=np.int64), minlength=len(vocabulary))
-    idf = np.log((1.0 + n_docs) / (1.0 + doc_freq)) + 1.0
-    matrix = sparse.csr_matrix(matrix @ sparse.diags(idf))
-    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
-    norms[norms == 0.0] = 1.0
-    return sparse.csr_matrix(sparse.diags(1.0 / norms) @ matrix)

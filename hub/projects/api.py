@@ -13,7 +13,7 @@ from hub.projects import services
 from hub.projects.models import Project
 from hub.projects.shapes import ProjectInput
 from hub.validation import validate
-from hub.web import CurrentViewer, DbSession, require_viewer
+from hub.web import CurrentViewer, DbSession, in_thread, require_viewer
 
 
 def project_json(db_session: DbSession, project: Project) -> dict[str, Any]:
@@ -49,7 +49,8 @@ def project_json(db_session: DbSession, project: Project) -> dict[str, Any]:
     }
 
 
-@get("/api/v1/projects", name="api.projects.list", sync_to_thread=True)
+@get("/api/v1/projects", name="api.projects.list")
+@in_thread
 def list_projects(request: Request[Any, Any, Any], db_session: DbSession) -> dict[str, Any]:
     """Active projects. Filters: phase, sector, region, departement (INSEE codes), need, carrier, q; page, per_page."""
     params = dict(request.query_params)
@@ -66,13 +67,15 @@ def list_projects(request: Request[Any, Any, Any], db_session: DbSession) -> dic
     }
 
 
-@get("/api/v1/projects/{project_id:int}", name="api.projects.detail", sync_to_thread=True)
+@get("/api/v1/projects/{project_id:int}", name="api.projects.detail")
+@in_thread
 def get_project(project_id: FromPath[int], db_session: DbSession) -> dict[str, Any]:
     """One project (a merged project shows its successor_id)."""
     return project_json(db_session, services.get_project_by_id(db_session, project_id))
 
 
-@post("/api/v1/projects", name="api.projects.create", sync_to_thread=True, status_code=201)
+@post("/api/v1/projects", name="api.projects.create", status_code=201)
+@in_thread
 def create_project(data: JSONBody[dict[str, Any]], db_session: DbSession, viewer: CurrentViewer) -> dict[str, Any]:
     """Create a project (signed in; send the X-CSRFToken header). Invalid fields: 422 problem details."""
     require_viewer(viewer)
@@ -81,7 +84,8 @@ def create_project(data: JSONBody[dict[str, Any]], db_session: DbSession, viewer
     return project_json(db_session, project)
 
 
-@patch("/api/v1/projects/{project_id:int}", name="api.projects.update", sync_to_thread=True)
+@patch("/api/v1/projects/{project_id:int}", name="api.projects.update")
+@in_thread
 def update_project(
     project_id: FromPath[int], data: JSONBody[dict[str, Any]], db_session: DbSession, viewer: CurrentViewer
 ) -> dict[str, Any]:

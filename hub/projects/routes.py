@@ -20,7 +20,7 @@ from hub.projects.models import PartnerRole, ProjectNeed, ProjectPhase, Regulato
 from hub.projects.shapes import ProjectInput
 from hub.territories.services import list_departements, list_regions, list_sectors, territory_names
 from hub.validation import validate
-from hub.web import CurrentViewer, DbSession, flash_cookie, form_dict, page, require_viewer
+from hub.web import CurrentViewer, DbSession, flash_cookie, form_dict, in_thread, page, require_viewer
 
 FormData = URLEncodedBody[dict[str, Any]]
 _LISTS = ("sectors", "needs")
@@ -53,7 +53,8 @@ def _choices(db_session: DbSession) -> dict[str, Any]:
     }
 
 
-@get("/projets", name="projects.list", sync_to_thread=True)
+@get("/projets", name="projects.list")
+@in_thread
 def project_list(request: Request[Any, Any, Any], db_session: DbSession, viewer: CurrentViewer) -> Template:
     """The catalogue with its filters and pagination."""
     params = dict(request.query_params)
@@ -74,7 +75,8 @@ def project_list(request: Request[Any, Any, Any], db_session: DbSession, viewer:
     )
 
 
-@get("/projets/{slug:str}", name="projects.detail", sync_to_thread=True)
+@get("/projets/{slug:str}", name="projects.detail")
+@in_thread
 def project_detail(
     request: Request[Any, Any, Any], slug: FromPath[str], db_session: DbSession, viewer: CurrentViewer
 ) -> Template | Response[Any]:
@@ -132,14 +134,16 @@ def _input_values(db_session: DbSession, data: JSONBody[dict[str, Any]]) -> tupl
     return values, to_validate
 
 
-@get("/projets/nouveau", name="projects.create_form", sync_to_thread=True)
+@get("/projets/nouveau", name="projects.create_form")
+@in_thread
 def project_create_form(request: Request[Any, Any, Any], db_session: DbSession, viewer: CurrentViewer) -> Template:
     """The form to add a project."""
     signed_in = require_viewer(viewer, "Connectez-vous pour ajouter un projet.")
     return _form(request, signed_in, db_session, {"sectors": [], "needs": [], "partner_lines": ""}, {})
 
 
-@post("/projets/nouveau", name="projects.create", sync_to_thread=True)
+@post("/projets/nouveau", name="projects.create")
+@in_thread
 def project_create(
     request: Request[Any, Any, Any], data: FormData, db_session: DbSession, viewer: CurrentViewer
 ) -> Response[Any] | Template:
@@ -158,7 +162,8 @@ def project_create(
     return response
 
 
-@get("/projets/{slug:str}/modifier", name="projects.edit_form", sync_to_thread=True)
+@get("/projets/{slug:str}/modifier", name="projects.edit_form")
+@in_thread
 def project_edit_form(
     request: Request[Any, Any, Any], slug: FromPath[str], db_session: DbSession, viewer: CurrentViewer
 ) -> Template:
@@ -173,7 +178,8 @@ def project_edit_form(
     return _form(request, signed_in, db_session, values, {}, project)
 
 
-@post("/projets/{slug:str}/modifier", name="projects.edit", sync_to_thread=True)
+@post("/projets/{slug:str}/modifier", name="projects.edit")
+@in_thread
 def project_edit(
     request: Request[Any, Any, Any], slug: FromPath[str], data: FormData, db_session: DbSession, viewer: CurrentViewer
 ) -> Response[Any] | Template:

@@ -8,7 +8,7 @@ from litestar import get
 from litestar.params import FromPath
 
 from hub.territories.services import get_territory, list_departements, list_regions, list_sectors
-from hub.web import DbSession
+from hub.web import DbSession, in_thread
 
 
 def _territory_json(t: Any, *, with_geometry: bool = False) -> dict[str, Any]:
@@ -18,20 +18,23 @@ def _territory_json(t: Any, *, with_geometry: bool = False) -> dict[str, Any]:
     return data
 
 
-@get("/api/v1/territories", name="api.territories.list", sync_to_thread=True)
+@get("/api/v1/territories", name="api.territories.list")
+@in_thread
 def list_territories(db_session: DbSession) -> dict[str, Any]:
     """The 18 régions and 101 départements (without geometry)."""
     items = [_territory_json(t) for t in [*list_regions(db_session), *list_departements(db_session)]]
     return {"items": items, "total": len(items)}
 
 
-@get("/api/v1/territories/{territory_id:str}", name="api.territories.detail", sync_to_thread=True)
+@get("/api/v1/territories/{territory_id:str}", name="api.territories.detail")
+@in_thread
 def territory_detail(territory_id: FromPath[str], db_session: DbSession) -> dict[str, Any]:
     """One territory with its GeoJSON geometry (WGS84)."""
     return _territory_json(get_territory(db_session, territory_id), with_geometry=True)
 
 
-@get("/api/v1/sectors", name="api.sectors.list", sync_to_thread=True)
+@get("/api/v1/sectors", name="api.sectors.list")
+@in_thread
 def sectors(db_session: DbSession) -> dict[str, Any]:
     """The sector vocabulary."""
     items = [

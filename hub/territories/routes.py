@@ -13,7 +13,7 @@ from hub.projects.models import Project, ProjectStatus
 from hub.territories.models import Territory, TerritoryLevel
 from hub.territories.services import counts_by_territory, get_territory, key_figures, list_departements, list_regions
 from hub.territories.svgmap import MapFeature, classify, render_map
-from hub.web import CurrentViewer, DbSession, page
+from hub.web import CurrentViewer, DbSession, in_thread, page
 
 INDICATORS = {"projects": "projets", "actors": "acteurs"}
 SINGULAR = {"projets": "projet", "acteurs": "acteur"}
@@ -44,7 +44,12 @@ def _map_and_table(
             MapFeature(id=t.id, name=t.name, zone=t.zone, geometry=t.geometry) for t in territories if t.geometry
         ]
         svg = render_map(
-            features, dict(values), href=_href_for(link_level), title=title, indicator_label=label, indicator_singular=SINGULAR.get(label)
+            features,
+            dict(values),
+            href=_href_for(link_level),
+            title=title,
+            indicator_label=label,
+            indicator_singular=SINGULAR.get(label),
         )
         if len(_MAP_CACHE) >= _MAP_CACHE_SIZE:
             _MAP_CACHE.clear()
@@ -55,7 +60,8 @@ def _map_and_table(
     return svg, rows, classify([v for _, v in values])
 
 
-@get("/", name="home", sync_to_thread=True)
+@get("/", name="home")
+@in_thread
 def home(request: Request[Any, Any, Any], db_session: DbSession, viewer: CurrentViewer) -> Template:
     """Key figures, the map of projects by région, and the latest projects."""
     indicator = request.query_params.get("indicateur", "projects")
@@ -86,7 +92,8 @@ def home(request: Request[Any, Any, Any], db_session: DbSession, viewer: Current
     )
 
 
-@get("/territoires/{territory_id:str}", name="territories.detail", sync_to_thread=True)
+@get("/territoires/{territory_id:str}", name="territories.detail")
+@in_thread
 def territory_detail(
     request: Request[Any, Any, Any], territory_id: FromPath[str], db_session: DbSession, viewer: CurrentViewer
 ) -> Template:

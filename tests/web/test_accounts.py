@@ -77,13 +77,21 @@ def test_login_rotates_the_session_and_logout_ends_it(client: TestClient[Litesta
         assert session.exec(select(UserSession)).all() == []
 
 
-def test_wrong_password_is_refused_without_saying_which_part_is_wrong(client: TestClient[Litestar], database: Database) -> None:
+def test_wrong_password_is_refused_without_saying_which_part_is_wrong(
+    client: TestClient[Litestar], database: Database
+) -> None:
     with database.session() as session:
         make_account(session, "carla@example.fr")
         session.commit()
     form = client.get("/connexion").text
-    response = client.post("/connexion", data={"email": "carla@example.fr", "password": "mauvais mot de passe", "_csrf_token": csrf_from(form)})
-    unknown = client.post("/connexion", data={"email": "personne@example.fr", "password": "mauvais mot de passe", "_csrf_token": csrf_from(form)})
+    response = client.post(
+        "/connexion",
+        data={"email": "carla@example.fr", "password": "mauvais mot de passe", "_csrf_token": csrf_from(form)},
+    )
+    unknown = client.post(
+        "/connexion",
+        data={"email": "personne@example.fr", "password": "mauvais mot de passe", "_csrf_token": csrf_from(form)},
+    )
     assert response.status_code == unknown.status_code == 422
     assert "Adresse e-mail ou mot de passe incorrect." in response.text
     assert "Adresse e-mail ou mot de passe incorrect." in unknown.text
@@ -108,6 +116,13 @@ def test_login_never_redirects_off_site(client: TestClient[Litestar], database: 
         session.commit()
     form = client.get("/connexion?suite=//evil.example").text
     response = client.post(
-        "/connexion", data={"email": "eve@example.fr", "password": PASSWORD, "suite": "//evil.example", "_csrf_token": csrf_from(form)}, follow_redirects=False
+        "/connexion",
+        data={
+            "email": "eve@example.fr",
+            "password": PASSWORD,
+            "suite": "//evil.example",
+            "_csrf_token": csrf_from(form),
+        },
+        follow_redirects=False,
     )
     assert response.headers["location"] == "/"

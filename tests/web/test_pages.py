@@ -44,7 +44,17 @@ def parse(html: str) -> _Parsed:
     return parsed
 
 
-PUBLIC_PAGES = ["/", "/annuaire", "/projets", "/connexion", "/inscription", "/accessibilite", "/donnees", "/territoires/reg-75", "/territoires/dep-33"]
+PUBLIC_PAGES = [
+    "/",
+    "/annuaire",
+    "/projets",
+    "/connexion",
+    "/inscription",
+    "/accessibilite",
+    "/donnees",
+    "/territoires/reg-75",
+    "/territoires/dep-33",
+]
 
 
 @pytest.mark.parametrize("path", PUBLIC_PAGES)
@@ -80,7 +90,10 @@ def test_directory_pagination_walks_through_every_actor(client: TestClient[Lites
     first = client.get("/api/v1/actors?per_page=100&kind=research_unit").json()
     seen = {item["id"] for item in first["items"]}
     for number in range(2, first["pages"] + 1):
-        seen |= {item["id"] for item in client.get(f"/api/v1/actors?per_page=100&kind=research_unit&page={number}").json()["items"]}
+        seen |= {
+            item["id"]
+            for item in client.get(f"/api/v1/actors?per_page=100&kind=research_unit&page={number}").json()["items"]
+        }
     assert len(seen) == first["total"]
 
 
