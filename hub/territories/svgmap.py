@@ -417,7 +417,7 @@ def render_map(
         if panel.label is not None:
             b = panel.box
             body.append(
-                f'<rect class="cadre" x="{b.x:.1f}" y="{b.y:.1f}" width="{b.width:.1f}" height="{b.height:.1f}"/>'
+                f'<rect class="cadre" fill="none" stroke="{_FRAME_COLOUR}" x="{b.x:.1f}" y="{b.y:.1f}" width="{b.width:.1f}" height="{b.height:.1f}"/>'
                 f'<text x="{b.x + 4:.1f}" y="{b.y + 14:.1f}" aria-hidden="true">{escape(panel.label)}</text>'
             )
         for feature, shape in panel.shapes:
@@ -431,7 +431,7 @@ def render_map(
 
     top = _MARGIN + map_height + 16
     body.append(
-        f'<g class="legende"><text class="titre-legende" x="{_MARGIN}" y="{top + 12:.1f}">{escape(legend)}</text>'
+        f'<g class="legende"><text class="titre-legende" font-weight="bold" x="{_MARGIN}" y="{top + 12:.1f}">{escape(legend)}</text>'
     )
     for i, item in enumerate(bins):
         y = top + 22 + i * _LEGEND_ROW
@@ -454,21 +454,15 @@ def render_map(
         )
         + "Chaque territoire est un lien vers sa page."
     )
-    s = f"#{dom_id}"
-    style = (
-        f"{s} .zone{{stroke:{BORDER_COLOUR};stroke-width:.5;stroke-linejoin:round;fill-rule:evenodd;"
-        "vector-effect:non-scaling-stroke}"
-        f"{s} a:hover .zone,{s} a:focus .zone{{stroke-width:2.5}}"
-        f"{s} a:focus{{outline:2px solid {BORDER_COLOUR}}}"
-        f"{s} text{{font:12px system-ui,sans-serif;fill:{_TEXT_COLOUR}}}"
-        f"{s} .titre-legende{{font-weight:bold;font-size:13px}}"
-        f"{s} .cadre{{fill:none;stroke:{_FRAME_COLOUR}}}"
-    )
+    # No <style> element: the hub's content security policy (style-src 'self') would block it.
+    # Presentation attributes carry the drawing; hover and focus rules live in hub/static/hub.css.
+    shapes = f'stroke="{BORDER_COLOUR}" stroke-width="0.5" stroke-linejoin="round" fill-rule="evenodd"'
+    texts = f'<text stroke="none" font-family="system-ui,sans-serif" font-size="12" fill="{_TEXT_COLOUR}" '
     # role="group", not "img": children of an img are presentational, which would hide the links.
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" id="{dom_id}" class="carte" viewBox="0 0 {width} {height}" '
         f'width="{width}" height="{height}" role="group" '
         f'aria-labelledby="{dom_id}-titre" aria-describedby="{dom_id}-desc">'
         f'<title id="{dom_id}-titre">{escape(title)}</title><desc id="{dom_id}-desc">{escape(desc)}</desc>'
-        f"<style>{style}</style>{''.join(body)}</svg>"
+        f"<g {shapes}>{''.join(body).replace('<text ', texts)}</g></svg>"
     )
