@@ -21,6 +21,8 @@ from hub.db import Database, make_engine
 from hub.directory import api as directory_api
 from hub.directory import routes as directory_routes
 from hub.errors import HubError
+from hub.indexing import routes as search_routes
+from hub.indexing.services import IndexWorker
 from hub.projects import api as project_api
 from hub.projects import routes as project_routes
 from hub.settings import Settings
@@ -35,6 +37,8 @@ from hub.web import (
     provide_viewer,
     security_headers,
 )
+from search.choice import open_engine
+from search.engine import SearchEngine
 
 HUB_STATIC_DIR = Path(__file__).resolve().parent / "static"
 MAX_BODY_BYTES = 1_048_576  # forms and JSON bodies; file uploads get their own limit
@@ -46,11 +50,25 @@ def configure_logging(settings: Settings) -> None:
     logging.getLogger("hub").setLevel(settings.log_level)
 
 
-def create_app(settings: Settings, database: Database | None = None) -> Litestar:
-    """The hub's Litestar application for `settings`; `database` defaults to the configured URL."""
+def open_search_engine(settings: Settings) -> SearchEngine:
+    """The search engine the settings choose (Meilisearch is always backed by the embedded index)."""
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    if settings.search_engine == "meilisearch":
+        return open_engine(settings.search_index_path, settings.meilisearch_url, settings.meilisearch_key or None)
+    return open_engine(settings.search_index_path)
+
+
+def create_app(settings: Settings, database: Database | None = None, *, background_indexing: bool = True) -> Litestar:
+    """The hub's Litestar application for `settings`; `database` defaults to the configured URL.
+
+    With `background_indexing`, a worker thread applies the search outbox after each commit;
+    without it (tests driving one connection), the caller drains the outbox itself.
+    """
     configure_logging(settings)
     if database is None:
         database = Database(make_engine(settings.effective_database_url))
+    search_engine = open_search_engine(settings)
+    indexer = IndexWorker(database, search_engine)
     static_routers = [
         create_static_files_router(
             path="/static/hub", directories=[HUB_STATIC_DIR], name="static.hub", send_as_attachment=False
@@ -73,13 +91,16 @@ def create_app(settings: Settings, database: Database | None = None) -> Litestar
             *directory_api.ROUTES,
             *project_api.ROUTES,
             *territory_api.ROUTES,
+            *search_routes.ROUTES,
             *static_routers,
         ],
         dependencies={
             "db_session": Provide(provide_db_session),
             "viewer": Provide(provide_viewer, sync_to_thread=True),
         },
-        state=State({"settings": settings, "database": database}),
+        state=State({"settings": settings, "database": database, "search_engine": search_engine, "indexer": indexer}),
+        on_startup=[indexer.start] if background_indexing else [],
+        on_shutdown=[indexer.stop] if background_indexing else [],
         template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(make_environment())),
         csrf_config=CSRFConfig(
             secret=settings.effective_secret_key,

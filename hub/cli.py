@@ -16,6 +16,9 @@ COMMANDS_HELP = {
     "db upgrade": "apply the migrations up to the latest",
     "db check": "fail if the models and the migrations differ",
     "seed load": "load the open-data seed (idempotent)",
+    "search reindex": "rebuild the search index into a fresh one and swap it in (progress bar)",
+    "search status": "show the engine, the index lag and any failures",
+    "search work": "drain the search outbox in the foreground (a separate worker process)",
 }
 
 
@@ -24,6 +27,15 @@ def _settings() -> Settings:
         return load_settings()
     except SettingsError as exc:
         sys.exit(f"Configuration error: {exc}")
+
+
+def _reindex_if_needed(settings: Settings) -> int:
+    from hub.app import open_search_engine
+
+    documents = open_search_engine(settings).status().documents
+    if documents:
+        return 0
+    return cmd_search_reindex(settings)
 
 
 def cmd_db_upgrade(settings: Settings) -> int:
@@ -71,6 +83,58 @@ def cmd_seed_load(settings: Settings, *, demo: bool) -> int:
     return 0
 
 
+def _database(settings: Settings) -> Database:
+    return Database(make_engine(settings.effective_database_url))
+
+
+def cmd_search_reindex(settings: Settings) -> int:
+    from hub.app import open_search_engine
+    from hub.indexing.services import rebuild_index
+    from seed.load import text_progress
+
+    progress = text_progress()
+    started = time.perf_counter()
+    count = rebuild_index(
+        _database(settings),
+        open_search_engine(settings),
+        progress=lambda done, total: progress("Index de recherche", done, total),
+    )
+    progress("Index de recherche", count, count)
+    print(f"Search index rebuilt: {count} documents in {time.perf_counter() - started:.1f} s.")
+    return 0
+
+
+def cmd_search_status(settings: Settings) -> int:
+    from hub.app import open_search_engine
+    from hub.indexing.services import outbox_status
+
+    engine = open_search_engine(settings)
+    engine_status = engine.status()
+    outbox = outbox_status(_database(settings))
+    print(f"engine:            {engine_status.engine} ({'available' if engine_status.available else 'UNAVAILABLE'})")
+    if engine_status.degraded:
+        print(f"degraded:          yes, answering from the embedded index ({engine_status.detail})")
+    print(f"documents:         {engine_status.documents}")
+    print(f"pending changes:   {outbox.pending} (lag {outbox.lag_seconds:.1f} s)")
+    print(f"failing changes:   {outbox.failing}" + (f" (last error: {outbox.last_error})" if outbox.failing else ""))
+    return 1 if outbox.failing or not engine_status.available else 0
+
+
+def cmd_search_work(settings: Settings) -> int:
+    from hub.app import open_search_engine
+    from hub.indexing.services import IndexWorker
+
+    worker = IndexWorker(_database(settings), open_search_engine(settings))
+    worker.start()
+    print("Draining the search outbox; Ctrl+C to stop.")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        worker.stop()
+    return 0
+
+
 def cmd_serve(settings: Settings, *, reload: bool) -> int:
     import uvicorn
 
@@ -100,10 +164,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     seed = commands.add_parser("seed", help="seed commands").add_subparsers(dest="seed_command", required=True)
     seed_load = seed.add_parser("load", help=COMMANDS_HELP["seed load"])
     seed_load.add_argument("--no-demo", action="store_true", help="do not create the demo accounts")
+    search = commands.add_parser("search", help="search index commands").add_subparsers(
+        dest="search_command", required=True
+    )
+    search.add_parser("reindex", help=COMMANDS_HELP["search reindex"])
+    search.add_parser("status", help=COMMANDS_HELP["search status"])
+    search.add_parser("work", help=COMMANDS_HELP["search work"])
     args = parser.parse_args(argv)
     settings = _settings()
     if args.command == "setup":
-        return cmd_db_upgrade(settings) or cmd_seed_load(settings, demo=True)
+        return cmd_db_upgrade(settings) or cmd_seed_load(settings, demo=True) or _reindex_if_needed(settings)
+    if args.command == "search":
+        commands_by_name = {"reindex": cmd_search_reindex, "status": cmd_search_status, "work": cmd_search_work}
+        return commands_by_name[args.search_command](settings)
     if args.command == "serve":
         return cmd_serve(settings, reload=args.reload)
     if args.command == "db":

@@ -4,6 +4,7 @@ from hub.accounts.models import Account, AccountRole, LoginAttempt, Person, User
 from hub.changelog.models import ChangeLogEntry
 from hub.db import metadata
 from hub.directory.models import Actor, ActorMembership, ActorPhaseLink, ActorSector
+from hub.indexing.models import SearchOutboxEntry
 from hub.projects.models import Project, ProjectNeedLink, ProjectPartner, ProjectSector
 from hub.sectors.models import Sector
 from hub.territories.models import Territory
@@ -22,6 +23,7 @@ __all__ = [
     "ProjectNeedLink",
     "ProjectPartner",
     "ProjectSector",
+    "SearchOutboxEntry",
     "Sector",
     "Territory",
     "UserSession",

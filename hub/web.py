@@ -14,6 +14,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from litestar import MediaType, Request, Response
 from litestar.datastructures import Cookie, State
 from litestar.di import NamedDependency
+from litestar.enums import ScopeType
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
 from litestar.response import Template
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -304,7 +305,7 @@ class SecurityHeadersMiddleware:
             self.headers.append((b"strict-transport-security", b"max-age=63072000; includeSubDomains"))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             await self.app(scope, receive, send)
             return
 

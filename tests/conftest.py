@@ -96,7 +96,7 @@ def settings(tmp_path: Path) -> Settings:
 @pytest.fixture
 def app(settings: Settings, database: Database) -> Litestar:
     """The real application on the test database."""
-    return create_app(settings, database=database)
+    return create_app(settings, database=database, background_indexing=False)
 
 
 @pytest.fixture

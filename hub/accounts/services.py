@@ -94,7 +94,7 @@ def authenticate(session: Session, data: LoginInput, ip: str) -> Account:
         account.password_hash = hash_password(data.password)
     account.last_login_at = utcnow()
     session.add(account)
-    session.exec(delete(LoginAttempt).where(col(LoginAttempt.key) == keys[0]))  # type: ignore[call-overload]
+    session.exec(delete(LoginAttempt).where(col(LoginAttempt.key) == keys[0]))
     return account
 
 
@@ -123,7 +123,7 @@ def open_session(session: Session, account: Account, previous_token: str | None 
 
 def close_session(session: Session, token: str) -> None:
     """End a session (logout)."""
-    session.exec(delete(UserSession).where(col(UserSession.token_hash) == _token_hash(token)))  # type: ignore[call-overload]
+    session.exec(delete(UserSession).where(col(UserSession.token_hash) == _token_hash(token)))
 
 
 def resolve_session(session: Session, token: str) -> Viewer | None:

@@ -16,6 +16,7 @@ from hub.dedup.normalise import is_code, is_strong, normalise_identifiers, norma
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
 
 # Summaries beyond this length add little to tell projects apart and cost time on long texts.
 SUMMARY_MAX_CHARS = 1500
@@ -30,7 +31,6 @@ FEATURE_NAMES = (
     "summary_cosine",  # TF-IDF cosine of the summaries (0 when one is empty)
     "title_fuzz",  # rapidfuzz token-set ratio of the normalised titles, 0..1 (resists typos)
     "rare_shared",  # rarity (idf / max idf) of the rarest word both texts share
-    "title_rare_shared",  # same, over the titles only (brand names, product codes)
     "region",  # +1 same region, -1 different regions, 0 when unknown
     "one_summary_missing",  # 1 when exactly one of the two has a summary
     "one_title_missing",  # 1 when exactly one of the two has a title
@@ -134,9 +134,12 @@ class Vocabulary:
         lengths = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
         indptr = np.zeros(len(lists) + 1, dtype=np.int64)
         np.cumsum(lengths, out=indptr[1:])
-        flat = np.fromiter(
-            map(self.ids.get, chain.from_iterable(lists), repeat(-1)), dtype=np.int64, count=int(indptr[-1])
-        )
+        words = chain.from_iterable(lists)
+        try:  # the common case, every word known (building an index), is twice as fast without defaults
+            flat = np.fromiter(map(self.ids.__getitem__, words), dtype=np.int64, count=int(indptr[-1]))
+        except KeyError:
+            words = chain.from_iterable(lists)
+            flat = np.fromiter(map(self.ids.get, words, repeat(-1)), dtype=np.int64, count=int(indptr[-1]))
         return indptr, flat
 
     def count(self, documents: sparse.csr_matrix) -> None:
@@ -195,15 +198,25 @@ def rowwise_dot(a: sparse.csr_matrix, b: sparse.csr_matrix, i: IntArray, j: IntA
     return out
 
 
-def rowwise_max_shared(a: sparse.csr_matrix, b: sparse.csr_matrix, i: IntArray, j: IntArray) -> FloatArray:
-    """For each pair, the largest value of a[i] over the columns that b[j] also has (0 when none)."""
-    out = np.zeros(len(i), dtype=np.float64)
+def shared_words(
+    a: sparse.csr_matrix, b: sparse.csr_matrix, i: IntArray, j: IntArray, rarity: FloatArray, code: BoolArray
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """For each pair (a[i[k]], b[j[k]]) of TF-IDF rows: their cosine, the rarity of the rarest word they
+    share (0 when none) and how many uncommon codes they share; one sparse product serves all three."""
+    cosine = np.zeros(len(i), dtype=np.float64)
+    rarest = np.zeros(len(i), dtype=np.float64)
+    codes = np.zeros(len(i), dtype=np.float64)
     for start in range(0, len(i), _PAIR_CHUNK):
         ii, jj = i[start : start + _PAIR_CHUNK], j[start : start + _PAIR_CHUNK]
-        both = sparse.csr_matrix(a[ii].multiply(b[jj] != 0))
-        if both.nnz:
-            out[start : start + len(ii)] = both.max(axis=1).toarray().ravel()
-    return out
+        product = sparse.csr_matrix(a[ii].multiply(b[jj]))  # non-zero exactly on the shared words
+        stop = start + len(ii)
+        cosine[start:stop] = np.asarray(product.sum(axis=1)).ravel()
+        rows = np.flatnonzero(np.diff(product.indptr) > 0)
+        if len(rows):
+            starts = product.indptr[rows]
+            rarest[start + rows] = np.maximum.reduceat(rarity[product.indices], starts)
+            codes[start + rows] = np.add.reduceat(code[product.indices].astype(np.float64), starts)
+    return cosine, rarest, codes
 
 
 @dataclass(frozen=True)
@@ -214,9 +227,7 @@ class RecordTable:
     title: sparse.csr_matrix
     text: sparse.csr_matrix
     summary: sparse.csr_matrix
-    rarity: sparse.csr_matrix  # binary text presence valued by idf / max idf
-    title_rarity: sparse.csr_matrix  # same for the title
-    codes: sparse.csr_matrix  # binary presence of uncommon codes
+    code_counts: IntArray  # number of distinct uncommon codes in title + summary
     title_strings: list[str]
     region_codes: IntArray
     organisations: list[str]
@@ -243,8 +254,6 @@ class RecordTable:
             vocab.count(x_count)
         idf, max_idf = vocab.idf, vocab.max_idf()
         text = tfidf(x_count, x_unknown, idf, max_idf)
-        rarity = x_count.copy()
-        rarity.data = (idf[rarity.indices] / max_idf).astype(np.float32)
         if grow:
             for name in sorted(set(tok.regions) - {""}):
                 regions.setdefault(name, len(regions))
@@ -257,9 +266,10 @@ class RecordTable:
             title=tfidf(t_count, t_unknown, idf, max_idf),
             text=text,
             summary=tfidf(s_count, s_unknown, idf, max_idf),
-            rarity=rarity,
-            title_rarity=_valued(t_count, idf / max_idf),
-            codes=_binary(x_count, vocab.code),
+            code_counts=np.add.reduceat(
+                np.append(vocab.code[x_count.indices], False).astype(np.int64), x_count.indptr[:-1]
+            )
+            * (np.diff(x_count.indptr) > 0),
             title_strings=[" ".join(t) for t in tok.titles],
             region_codes=np.array([regions.get(r, -2) if r else -1 for r in tok.regions], dtype=np.int64),
             organisations=tok.organisations,
@@ -271,19 +281,6 @@ class RecordTable:
             text_counts=x_count,
             has_extra=np.array(extra, dtype=bool),
         )
-
-
-def _valued(count: sparse.csr_matrix, values: FloatArray) -> sparse.csr_matrix:
-    out = count.copy()
-    out.data = values[out.indices].astype(np.float32)
-    return sparse.csr_matrix(out)
-
-
-def _binary(count: sparse.csr_matrix, keep: npt.NDArray[np.bool_]) -> sparse.csr_matrix:
-    out = count.copy()
-    out.data = keep[out.indices].astype(np.float32)
-    out.eliminate_zeros()
-    return sparse.csr_matrix(out)
 
 
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
@@ -299,15 +296,24 @@ def _organisation(a: str, b: str) -> float:
 
 
 def pair_features(
-    left: RecordTable, right: RecordTable, i: IntArray, j: IntArray, *, text_cosine: FloatArray | None = None
+    left: RecordTable,
+    right: RecordTable,
+    vocab: Vocabulary,
+    i: IntArray,
+    j: IntArray,
+    *,
+    text_stats: tuple[FloatArray, FloatArray, FloatArray] | None = None,
 ) -> FloatArray:
-    """One row of FEATURE_NAMES per pair (left[i[k]], right[j[k]]); `text_cosine` when already known."""
+    """One row of FEATURE_NAMES per pair (left[i[k]], right[j[k]]); `text_stats` from shared_words when known."""
     n = len(i)
     out = np.zeros((n, len(FEATURE_NAMES)), dtype=np.float64)
     if n == 0:
         return out
+    if text_stats is None:
+        text_stats = shared_words(left.text, right.text, i, j, vocab.idf / vocab.max_idf(), vocab.code)
+    cosine, rarest, shared_codes = text_stats
     out[:, 0] = rowwise_dot(left.title, right.title, i, j)
-    out[:, 1] = rowwise_dot(left.text, right.text, i, j) if text_cosine is None else text_cosine
+    out[:, 1] = cosine
     out[:, 2] = rowwise_dot(left.summary, right.summary, i, j)
     # Edit distance is the costly part: only titles sharing some words are compared, which keeps every
     # pair whose titles differ by a few typos (a 1-in-6 typo still leaves a cosine well above the floor).
@@ -321,27 +327,25 @@ def pair_features(
             workers=-1 if len(close) > 10_000 else 1,
         )
         out[close, 3] = np.asarray(fuzzy, dtype=np.float64) / 100.0
-    out[:, 4] = rowwise_max_shared(left.rarity, right.rarity, i, j)
-    out[:, 5] = rowwise_max_shared(left.title_rarity, right.title_rarity, i, j)
+    out[:, 4] = rarest
     ri, rj = left.region_codes[i], right.region_codes[j]
-    out[:, 6] = np.where((ri < 0) | (rj < 0), 0.0, np.where(ri == rj, 1.0, -1.0))
-    out[:, 7] = left.has_summary[i] != right.has_summary[j]
-    out[:, 8] = left.has_title[i] != right.has_title[j]
-    # column 9, margin, needs the other candidates: the matcher fills it
-    shared_codes = rowwise_dot(left.codes, right.codes, i, j)
+    out[:, 5] = np.where((ri < 0) | (rj < 0), 0.0, np.where(ri == rj, 1.0, -1.0))
+    out[:, 6] = left.has_summary[i] != right.has_summary[j]
+    out[:, 7] = left.has_title[i] != right.has_title[j]
+    # column 8, margin, needs the other candidates: the matcher fills it
     # Each side has a code the other lacks: two models of a product line (DEHP400UB vs DEHP500UB).
-    conflict = (np.diff(left.codes.indptr)[i] > shared_codes) & (np.diff(right.codes.indptr)[j] > shared_codes)
-    out[:, 10] = (shared_codes > 0) & ~conflict
-    out[:, 11] = conflict
+    conflict = (left.code_counts[i] > shared_codes) & (right.code_counts[j] > shared_codes)
+    out[:, 9] = (shared_codes > 0) & ~conflict
+    out[:, 10] = conflict
     both_extra = np.flatnonzero(left.has_extra[i] & right.has_extra[j])
     for k, a, b in zip(both_extra.tolist(), i[both_extra].tolist(), j[both_extra].tolist(), strict=True):
         # Optional fields are rare: this Python loop only visits pairs where both sides have some.
         if left.organisations[a] and right.organisations[b]:
-            out[k, 12] = _organisation(left.organisations[a], right.organisations[b])
+            out[k, 11] = _organisation(left.organisations[a], right.organisations[b])
         if left.identifiers[a] and right.identifiers[b]:
-            out[k, 13] = float(bool(left.identifiers[a] & right.identifiers[b]))
+            out[k, 12] = float(bool(left.identifiers[a] & right.identifiers[b]))
         if left.partners[a] and right.partners[b]:
-            out[k, 14] = _jaccard(left.partners[a], right.partners[b])
+            out[k, 13] = _jaccard(left.partners[a], right.partners[b])
         if left.sectors[a] and right.sectors[b]:
-            out[k, 15] = _jaccard(left.sectors[a], right.sectors[b])
+            out[k, 14] = _jaccard(left.sectors[a], right.sectors[b])
     return out

@@ -20,10 +20,11 @@ from hub.dedup.blocking import (
     candidate_pairs,
     merge_pairs,
     project_keys,
+    sorted_unique,
     top_neighbours,
     uncommon,
 )
-from hub.dedup.features import FEATURE_NAMES, RecordTable, Tokenised, Vocabulary, pair_features, rowwise_dot
+from hub.dedup.features import FEATURE_NAMES, RecordTable, Tokenised, Vocabulary, pair_features, shared_words
 from hub.dedup.scoring import probabilities, reasons
 
 IntArray = npt.NDArray[np.int64]
@@ -61,9 +62,10 @@ class DuplicateIndex:
         i, j, _ = candidate_pairs(postings, len(table.ids))
         near = top_neighbours(self.uncommon, self.uncommon_t, NEIGHBOURS)
         self.pairs = merge_pairs(len(table.ids), (i, j), near)
-        self.pair_cosines = rowwise_dot(table.text, table.text, *self.pairs)
+        rarity = vocabulary.idf / vocabulary.max_idf()
+        self.pair_stats = shared_words(table.text, table.text, *self.pairs, rarity, vocabulary.code)
         # Each record's best text cosine with any candidate, the runner-up, and who holds the best.
-        self.best = _best_two(len(table.ids), *self.pairs, self.pair_cosines)
+        self.best = _best_two(len(table.ids), *self.pairs, self.pair_stats[0])
 
     @classmethod
     def build(cls, records: Sequence[Record]) -> DuplicateIndex:
@@ -84,7 +86,8 @@ class DuplicateIndex:
     def features(self, i: IntArray, j: IntArray) -> FloatArray:
         """Pair features (FEATURE_NAMES columns) of index rows i[k], j[k]."""
         same = i is self.pairs[0] and j is self.pairs[1]
-        features = pair_features(self.table, self.table, i, j, text_cosine=self.pair_cosines if same else None)
+        stats = self.pair_stats if same else None
+        features = pair_features(self.table, self.table, self.vocabulary, i, j, text_stats=stats)
         top1, partner, top2 = self.best
         other_i = np.where(partner[i] == j, top2[i], top1[i])
         other_j = np.where(partner[j] == i, top2[j], top1[j])
@@ -104,18 +107,18 @@ class DuplicateIndex:
         """The stored records that `record` (a project being created) most likely duplicates, best first."""
         query = RecordTable.build(Tokenised.from_records([record]), self.vocabulary, self.regions, grow=False)
         keys = project_keys(query.text_counts, self.vocabulary.df, extra_df=1)
-        keyed, shared = self.postings.lookup(np.unique(keys.keys))
+        keyed, shared = self.postings.lookup(sorted_unique(keys.keys))
         if len(keyed) > MAX_CANDIDATES:
             # Keep the stored projects that share the most keys with the new one.
             keyed = keyed[np.lexsort((keyed, -shared))[:MAX_CANDIDATES]]
         _, near = top_neighbours(
             uncommon(query.text, self.vocabulary.df + 1), self.uncommon_t, NEIGHBOURS, skip_self_from=None
         )
-        rows = np.union1d(keyed, near)
+        rows = sorted_unique(np.concatenate((keyed, near)))
         own_id = query.ids[0]
         rows = rows[np.array([self.table.ids[r] != own_id for r in rows.tolist()], dtype=bool)]
         zeros = np.zeros(len(rows), dtype=np.int64)
-        features = pair_features(query, self.table, zeros, rows)
+        features = pair_features(query, self.table, self.vocabulary, zeros, rows)
         cosines = features[:, _TEXT]
         top1, partner, top2 = self.best
         own_rows = np.array([self.table.ids[r] == own_id for r in partner[rows].tolist()], dtype=bool)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from itertools import chain
 
 from hub.dedup.vocabulary import ACRONYMS, ORGANISATION_NOISE, STOP_WORDS
 
@@ -53,27 +52,34 @@ def is_code(token: str) -> bool:
     return len(token) >= 4 and _DIGIT.search(token) is not None and not token.isdigit()
 
 
-class _WordCache(dict[str, tuple[str, ...]]):
-    """Raw word -> normalised tokens, computed once per distinct word (texts repeat their words a lot)."""
+class _ChunkCache(dict[str, str]):
+    """A whitespace-free chunk of folded text ("(bio-informatique,") -> its tokens joined by spaces.
 
-    def __missing__(self, word: str) -> tuple[str, ...]:
-        parts = _PARTS.findall(word)
-        out = [stem(p) for p in parts if p not in STOP_WORDS]
-        if len(parts) > 1:
-            # The glued form is kept besides its parts, so "KDL52W4100" and "KDL-52W4100" share a token.
-            out.append("".join(parts))
-        value = tuple(_SINGLE_WORD_ACRONYMS.get(t, t) for t in out)
-        if len(self) < 1_000_000:  # bounded: typos in millions of texts would grow it forever
-            self[word] = value
+    Texts repeat their chunks a lot, so each distinct chunk is analysed once; looking chunks up and
+    joining the answers runs in C, which makes tokenising millions of texts affordable.
+    """
+
+    def __missing__(self, chunk: str) -> str:
+        out: list[str] = []
+        for word in _COMPOUND.findall(chunk):
+            parts = _PARTS.findall(word)
+            out += [stem(p) for p in parts if p not in STOP_WORDS]
+            if len(parts) > 1:
+                # The glued form is kept besides its parts, so "KDL52W4100" and "KDL-52W4100" share a token.
+                out.append("".join(parts))
+        value = " ".join(_SINGLE_WORD_ACRONYMS.get(t, t) for t in out)
+        if len(self) < _CACHE_LIMIT:  # bounded: typos in millions of texts would grow it forever
+            self[chunk] = value
         return value
 
 
+_CACHE_LIMIT = 500_000
 _SINGLE_WORD_ACRONYMS: dict[str, str] = {}
-_WORDS = _WordCache()
+_CHUNKS = _ChunkCache()
 
 
 def _raw_tokens(text: str) -> list[str]:
-    return list(chain.from_iterable(map(_WORDS.__getitem__, _COMPOUND.findall(text))))
+    return " ".join(map(_CHUNKS.__getitem__, text.split())).split()
 
 
 def _build_phrases() -> tuple[dict[str, str], dict[str, list[tuple[tuple[str, ...], str]]]]:
@@ -94,10 +100,10 @@ def _build_phrases() -> tuple[dict[str, str], dict[str, list[tuple[tuple[str, ..
 
 _SINGLES, _PHRASES = _build_phrases()
 _SINGLE_WORD_ACRONYMS.update(_SINGLES)
-_WORDS.clear()  # entries cached before the acronym table was complete
-_NEWLINE = "\n"
-_WORDS[_NEWLINE] = (_NEWLINE,)
-_WORD_OR_NEWLINE = re.compile(_COMPOUND.pattern + "|\n")
+_CHUNKS.clear()  # entries cached before the acronym table was complete
+# Separates texts in the joined string; a chunk of its own that maps to itself.
+_SEPARATOR = "\x00"
+_CHUNKS[_SEPARATOR] = _SEPARATOR
 _PHRASE_STARTS = frozenset(_PHRASES)
 
 
@@ -137,15 +143,18 @@ def tokens_many(texts: Sequence[str]) -> list[list[str]]:
     """Tokenise many texts at once; the regular expressions run over one joined string, which is much faster."""
     if not texts:
         return []
-    # Newlines separate the texts; they are replaced inside each text first so the split stays aligned,
-    # and kept as tokens of their own to find the boundaries in the flat list of words.
-    joined = fold("\n".join(t.replace("\n", " ") for t in texts)).replace(_DEBRIS, " ")
-    flat = list(chain.from_iterable(map(_WORDS.__getitem__, _WORD_OR_NEWLINE.findall(joined))))
+    # The texts are joined around a separator chunk (removed from the texts themselves if present),
+    # folded and tokenised at once, then cut back at the separators.
+    joined = f" {_SEPARATOR} ".join(texts)
+    if joined.count(_SEPARATOR) != len(texts) - 1:
+        joined = f" {_SEPARATOR} ".join(t.replace(_SEPARATOR, " ") for t in texts)
+    folded = fold(joined).replace(_DEBRIS, " ")
+    flat = " ".join(map(_CHUNKS.__getitem__, folded.split())).split()
     out: list[list[str]] = []
     start = 0
     index = flat.index
     for _ in range(len(texts) - 1):
-        end = index(_NEWLINE, start)
+        end = index(_SEPARATOR, start)
         out.append(flat[start:end])
         start = end + 1
     out.append(flat[start:])

@@ -1,0 +1,1 @@
+"""Indexing: keeps the search index in step with the database through a transactional outbox."""
