@@ -5,7 +5,9 @@ blocking keys and only projects sharing a key are compared:
 
 - a rare word (found in at most RARE_WORD_MAX_DF projects): brand names, model codes, place names;
 - a pair of its rarest words ("caroténoïde" + "supercritique"): one word alone is not selective in
-  a large catalogue of similar projects, two rare words together almost always are.
+  a large catalogue of similar projects, two rare words together almost always are. Pairs are taken
+  in the whole text, in the title and in the lead of the summary, so that a truncated summary or a
+  reworded title still leaves keys in common.
 
 Blocks larger than MAX_BLOCK are dropped: a key shared by that many projects says nothing about any
 two of them. Keys catch copies (typos, reordering, truncation) but miss rewritten texts, so each
@@ -27,7 +29,10 @@ IntArray = npt.NDArray[np.int64]
 
 RARE_WORD_MAX_DF = 8  # a word in at most this many projects is a key on its own
 KEY_WORDS = 7  # the rarest words of a project whose pairs are keys (21 pair keys)
+FIELD_KEY_WORDS = 4  # same within the title, and within the lead of the summary (6 pair keys each)
+LEAD_WORDS = 20  # the lead: the first content words of the summary
 MAX_BLOCK = 40  # larger blocks are dropped
+MIN_SHARED_KEYS = 2  # pairs sharing fewer keys are left to the neighbour search
 NEIGHBOURS = 10  # nearest projects by cosine over uncommon words
 NEIGHBOUR_MAX_DF = 100  # words in more projects than this are ignored by the neighbour search
 NEIGHBOUR_MIN_COSINE = 0.05  # weaker neighbours (over uncommon words) are not candidates
@@ -53,48 +58,78 @@ class Keys:
     rows: IntArray
 
 
-def project_keys(text_counts: sparse.csr_matrix, df: IntArray, *, extra_df: int = 0) -> Keys:
-    """Blocking keys of each row of `text_counts` (projects x words), given the words' document frequencies.
+def project_keys(
+    text: sparse.csr_matrix,
+    title: sparse.csr_matrix,
+    lead: sparse.csr_matrix,
+    df: IntArray,
+    *,
+    extra_df: int = 0,
+) -> Keys:
+    """Blocking keys of each project, from its word counts (projects x words) and the words' document frequencies.
 
-    `extra_df` is 1 when the rows are not part of the collection that `df` counts (a new project
-    checked against an index): its own words then count once more, as they would once it is stored.
+    Pair keys come from three word sets, so that one edit rarely changes them all: the whole text,
+    the title (survives a truncated summary) and the lead, the first words of the summary (survives a
+    rewritten title). `extra_df` is 1 when the projects are not part of the collection that `df`
+    counts (a new project checked against an index): its words then count once more, as they would
+    once it is stored.
     """
-    vocab_size = text_counts.shape[1]
+    vocab_size = text.shape[1]
     if vocab_size >= 1 << 27:
         raise ValueError("vocabulary too large for blocking keys (2**27 words)")
     all_keys: list[IntArray] = []
     all_rows: list[IntArray] = []
-    for start in range(0, text_counts.shape[0], _ROW_CHUNK):
-        chunk = text_counts[start : start + _ROW_CHUNK]
-        lengths = np.diff(chunk.indptr)
-        rows = np.repeat(np.arange(chunk.shape[0], dtype=np.int64), lengths)
+    for start in range(0, text.shape[0], _ROW_CHUNK):
+        stop = start + _ROW_CHUNK
+        chunk = text[start:stop]
         words = chunk.indices.astype(np.int64)
+        rows = np.repeat(np.arange(chunk.shape[0], dtype=np.int64), np.diff(chunk.indptr))
         freq = df[words] + extra_df
-        useful = freq >= 2  # a word nobody else has cannot bring a candidate
-        rows, words, freq = rows[useful], words[useful], freq[useful]
-        rare = freq <= RARE_WORD_MAX_DF
+        rare = (freq >= 2) & (freq <= RARE_WORD_MAX_DF)  # a word nobody else has cannot bring a candidate
         all_keys.append(words[rare])
         all_rows.append(rows[rare] + start)
-        # Rarest words first; ties by word id, so the choice is the same on every run. One sort of a
-        # packed key (row | frequency | word) is several times faster than a three-key lexsort.
-        packed = (rows << 47) | (np.minimum(freq, (1 << 20) - 1) << 27) | words
-        packed.sort()
-        rows, words = packed >> 47, packed & ((1 << 27) - 1)
-        first = np.searchsorted(rows, rows, side="left")
-        rank = np.arange(len(rows)) - first
-        top = rank < KEY_WORDS
-        slots = np.full((chunk.shape[0], KEY_WORDS), -1, dtype=np.int64)
-        slots[rows[top], rank[top]] = words[top]
-        for p, q in combinations(range(KEY_WORDS), 2):
-            a, b = slots[:, p], slots[:, q]
-            valid = np.flatnonzero((a >= 0) & (b >= 0))
-            lo, hi = np.minimum(a[valid], b[valid]), np.maximum(a[valid], b[valid])
-            # Pair keys live above every single-word key (which are word ids < vocab_size).
-            all_keys.append((lo + 1) * vocab_size + hi)
-            all_rows.append(valid + start)
+        for counts, how_many in (
+            (chunk, KEY_WORDS),
+            (title[start:stop], FIELD_KEY_WORDS),
+            (lead[start:stop], FIELD_KEY_WORDS),
+        ):
+            keys, key_rows = _pair_keys(counts, df, extra_df, how_many)
+            all_keys.append(keys)
+            all_rows.append(key_rows + start)
     if not all_keys:
         return Keys(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
     return Keys(np.concatenate(all_keys), np.concatenate(all_rows))
+
+
+def _pair_keys(counts: sparse.csr_matrix, df: IntArray, extra_df: int, how_many: int) -> tuple[IntArray, IntArray]:
+    """Keys for every pair among the `how_many` rarest words (found in 2+ projects) of each row."""
+    vocab_size = counts.shape[1]
+    words = counts.indices.astype(np.int64)
+    rows = np.repeat(np.arange(counts.shape[0], dtype=np.int64), np.diff(counts.indptr))
+    freq = df[words] + extra_df
+    useful = freq >= 2
+    rows, words, freq = rows[useful], words[useful], freq[useful]
+    # Rarest words first; ties by word id, so the choice is the same on every run. One sort of a
+    # packed key (row | frequency | word) is several times faster than a three-key lexsort.
+    packed = (rows << 47) | (np.minimum(freq, (1 << 20) - 1) << 27) | words
+    packed.sort()
+    rows, words = packed >> 47, packed & ((1 << 27) - 1)
+    rank = np.arange(len(rows)) - np.searchsorted(rows, rows, side="left")
+    top = rank < how_many
+    slots = np.full((counts.shape[0], how_many), -1, dtype=np.int64)
+    slots[rows[top], rank[top]] = words[top]
+    keys: list[IntArray] = []
+    key_rows: list[IntArray] = []
+    for p, q in combinations(range(how_many), 2):
+        a, b = slots[:, p], slots[:, q]
+        valid = np.flatnonzero((a >= 0) & (b >= 0))
+        lo, hi = np.minimum(a[valid], b[valid]), np.maximum(a[valid], b[valid])
+        # Pair keys live above every single-word key (which are word ids < vocab_size).
+        keys.append((lo + 1) * vocab_size + hi)
+        key_rows.append(valid)
+    if not keys:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(keys), np.concatenate(key_rows)
 
 
 @dataclass(frozen=True)
@@ -103,15 +138,19 @@ class Postings:
 
     keys: IntArray
     rows: IntArray
+    keys_per_row: IntArray
 
     @classmethod
-    def build(cls, keys: Keys) -> Postings:
-        """Sort keys (stable, so rows stay in id order inside a key)."""
-        order = np.argsort(keys.keys, kind="stable")
-        return cls(keys.keys[order], keys.rows[order])
+    def build(cls, keys: Keys, n_rows: int) -> Postings:
+        """Sort keys, rows in order inside a key; a key found twice for one project (title and text) counts once."""
+        order = np.lexsort((keys.rows, keys.keys))
+        k, r = keys.keys[order], keys.rows[order]
+        keep = np.ones(len(k), dtype=bool)
+        keep[1:] = (k[1:] != k[:-1]) | (r[1:] != r[:-1])
+        return cls(k[keep], r[keep], np.bincount(r[keep], minlength=n_rows))
 
     def lookup(self, keys: IntArray) -> tuple[IntArray, IntArray]:
-        """Rows sharing at least one of `keys` (over-full blocks skipped), sorted, with how many keys each shares."""
+        """Rows sharing MIN_SHARED_KEYS of `keys` (distinct), or all of theirs or ours; sorted, with the count."""
         lo = np.searchsorted(self.keys, keys, side="left")
         hi = np.searchsorted(self.keys, keys, side="right")
         # A block that is full without the new project is still full with it.
@@ -120,11 +159,12 @@ class Postings:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty
         rows, shared = np.unique(np.concatenate(found), return_counts=True)
-        return rows, shared.astype(np.int64)
+        enough = (shared >= MIN_SHARED_KEYS) | (shared >= len(keys)) | (shared >= self.keys_per_row[rows])
+        return rows[enough], shared[enough].astype(np.int64)
 
 
 def candidate_pairs(postings: Postings, n_rows: int) -> tuple[IntArray, IntArray, IntArray]:
-    """All pairs of rows (i < j) sharing a key in a block of at most MAX_BLOCK rows, with how many keys they share."""
+    """Pairs of rows (i < j) sharing at least MIN_SHARED_KEYS keys in blocks of at most MAX_BLOCK rows, with how many."""
     keys, rows = postings.keys, postings.rows
     if len(keys) == 0:
         empty = np.zeros(0, dtype=np.int64)
@@ -147,7 +187,12 @@ def candidate_pairs(postings: Postings, n_rows: int) -> tuple[IntArray, IntArray
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, empty
     unique, shared = np.unique(np.concatenate(codes), return_counts=True)
-    return unique // n_rows, unique % n_rows, shared.astype(np.int64)
+    i, j = unique // n_rows, unique % n_rows
+    # One shared key is often chance (two rare words that tend to go together); a duplicate shares
+    # several, or all the keys that a short record has.
+    per_row = postings.keys_per_row
+    enough = (shared >= MIN_SHARED_KEYS) | (shared >= np.minimum(per_row[i], per_row[j]))
+    return i[enough], j[enough], shared[enough].astype(np.int64)
 
 
 def uncommon(vectors: sparse.csr_matrix, df: IntArray) -> sparse.csr_matrix:

@@ -12,6 +12,7 @@ import numpy.typing as npt
 from rapidfuzz import fuzz, process
 from scipy import sparse
 
+from hub.dedup.blocking import LEAD_WORDS
 from hub.dedup.normalise import is_code, is_strong, normalise_identifiers, normalise_organisation, tokens_many
 
 FloatArray = npt.NDArray[np.float64]
@@ -237,6 +238,8 @@ class RecordTable:
     has_title: npt.NDArray[np.bool_]
     has_summary: npt.NDArray[np.bool_]
     text_counts: sparse.csr_matrix  # known tokens of title + summary, for blocking keys
+    title_counts: sparse.csr_matrix  # known tokens of the title, for blocking keys
+    lead_counts: sparse.csr_matrix  # known tokens of the first words of the summary, for blocking keys
     has_extra: npt.NDArray[np.bool_]  # organisation, identifiers, partners or sectors given
 
     @classmethod
@@ -279,8 +282,19 @@ class RecordTable:
             has_title=np.diff(t_ptr) > 0,
             has_summary=np.diff(s_ptr) > 0,
             text_counts=x_count,
+            title_counts=t_count,
+            lead_counts=counts(*_lead(s_ptr, s_flat, LEAD_WORDS), size)[0],
             has_extra=np.array(extra, dtype=bool),
         )
+
+
+def _lead(indptr: IntArray, flat: IntArray, n_words: int) -> tuple[IntArray, IntArray]:
+    """The first `n_words` tokens of each encoded document."""
+    lengths = np.minimum(np.diff(indptr), n_words)
+    position = np.arange(len(flat)) - np.repeat(indptr[:-1], np.diff(indptr))
+    new_indptr = np.zeros_like(indptr)
+    np.cumsum(lengths, out=new_indptr[1:])
+    return new_indptr, flat[position < n_words]
 
 
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:

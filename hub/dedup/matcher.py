@@ -73,7 +73,8 @@ class DuplicateIndex:
         vocabulary = Vocabulary()
         regions: dict[str, int] = {}
         table = RecordTable.build(Tokenised.from_records(records), vocabulary, regions, grow=True)
-        postings = Postings.build(project_keys(table.text_counts, vocabulary.df))
+        keys = project_keys(table.text_counts, table.title_counts, table.lead_counts, vocabulary.df)
+        postings = Postings.build(keys, len(table.ids))
         return cls(table, vocabulary, regions, postings)
 
     def __len__(self) -> int:
@@ -106,7 +107,7 @@ class DuplicateIndex:
     def match_one(self, record: Record, *, threshold: float | None = None, limit: int = 5) -> list[Match]:
         """The stored records that `record` (a project being created) most likely duplicates, best first."""
         query = RecordTable.build(Tokenised.from_records([record]), self.vocabulary, self.regions, grow=False)
-        keys = project_keys(query.text_counts, self.vocabulary.df, extra_df=1)
+        keys = project_keys(query.text_counts, query.title_counts, query.lead_counts, self.vocabulary.df, extra_df=1)
         keyed, shared = self.postings.lookup(sorted_unique(keys.keys))
         if len(keyed) > MAX_CANDIDATES:
             # Keep the stored projects that share the most keys with the new one.
@@ -121,7 +122,8 @@ class DuplicateIndex:
         features = pair_features(query, self.table, self.vocabulary, zeros, rows)
         cosines = features[:, _TEXT]
         top1, partner, top2 = self.best
-        own_rows = np.array([self.table.ids[r] == own_id for r in partner[rows].tolist()], dtype=bool)
+        # A stored record whose best match is the record being checked (re-checking a stored project).
+        own_rows = np.array([p >= 0 and self.table.ids[p] == own_id for p in partner[rows].tolist()], dtype=bool)
         stored_other = np.where(own_rows, top2[rows], top1[rows])
         query_other = _others_best(cosines)
         features[:, _MARGIN] = cosines - np.maximum(stored_other, query_other)

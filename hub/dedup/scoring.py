@@ -21,17 +21,17 @@ FloatArray = npt.NDArray[np.float64]
 # near-proof; the same carrier or the same uncommon product code is strong evidence; two different
 # codes suggest two versions of a product; partners and sectors are weak hints). Revisit them once
 # the hub has real confirmed duplicates.
-INTERCEPT = -9.126
+INTERCEPT = -9.342
 WEIGHTS: dict[str, float] = {
-    "title_cosine": 2.886,
-    "text_cosine": 6.223,
-    "summary_cosine": 4.669,
-    "title_fuzz": 1.167,
-    "rare_shared": 3.665,
-    "region": 2.134,
-    "one_summary_missing": -0.488,
-    "one_title_missing": -0.011,
-    "margin": 6.829,
+    "title_cosine": 2.410,
+    "text_cosine": 5.019,
+    "summary_cosine": 3.426,
+    "title_fuzz": 0.934,
+    "rare_shared": 5.040,
+    "region": 2.090,
+    "one_summary_missing": -0.749,
+    "one_title_missing": -0.021,
+    "margin": 6.021,
     # priors, not fitted (see above)
     "code_shared": 3.0,
     "code_conflict": -3.0,

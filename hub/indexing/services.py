@@ -165,7 +165,7 @@ def drain(database: Database, engine: SearchEngine, *, now: datetime | None = No
 def purge_processed(database: Database, *, older_than: timedelta = KEEP_PROCESSED) -> None:
     """Forget outbox entries processed long ago."""
     with database.transaction() as session:
-        session.exec(delete(SearchOutboxEntry).where(col(SearchOutboxEntry.processed_at) < utcnow() - older_than))  # type: ignore[call-overload]
+        session.exec(delete(SearchOutboxEntry).where(col(SearchOutboxEntry.processed_at) < utcnow() - older_than))
 
 
 @dataclass(frozen=True)
@@ -217,7 +217,7 @@ def rebuild_index(database: Database, engine: SearchEngine, progress: Callable[[
             iter_all_documents(session), progress=(lambda done: progress(done, total)) if progress else None
         )
     with database.transaction() as session:
-        session.exec(  # type: ignore[call-overload]
+        session.exec(
             SearchOutboxEntry.__table__.update()  # type: ignore[attr-defined]
             .where(col(SearchOutboxEntry.processed_at).is_(None), col(SearchOutboxEntry.created_at) <= started)
             .values(processed_at=utcnow())

@@ -11,7 +11,7 @@ from sqlmodel import col, select
 
 from hub.projects.models import Project, ProjectStatus
 from hub.territories.models import Territory, TerritoryLevel
-from hub.territories.services import counts_by_territory, get_territory, key_figures, list_departements, list_regions
+from hub.territories.services import counts_by_territory, get_territory, key_figures, list_territories_with_geometry
 from hub.territories.svgmap import MapFeature, classify, render_map
 from hub.web import CurrentViewer, DbSession, in_thread, page
 
@@ -67,7 +67,7 @@ def home(request: Request[Any, Any, Any], db_session: DbSession, viewer: Current
     indicator = request.query_params.get("indicateur", "projects")
     if indicator not in INDICATORS:
         indicator = "projects"
-    regions = list_regions(db_session)
+    regions = list_territories_with_geometry(db_session, TerritoryLevel.REGION)
     counts = counts_by_territory(db_session, TerritoryLevel.REGION, indicator)
     title = f"Nombre de {INDICATORS[indicator]} par région"
     svg, rows, bins = _map_and_table(regions, counts, title, INDICATORS[indicator], "territory")
@@ -101,7 +101,7 @@ def territory_detail(
     territory = get_territory(db_session, territory_id)
     context: dict[str, Any] = {"territory": territory}
     if territory.level == TerritoryLevel.REGION:
-        departements = list_departements(db_session, territory.id)
+        departements = list_territories_with_geometry(db_session, TerritoryLevel.DEPARTEMENT, territory.id)
         counts = counts_by_territory(db_session, TerritoryLevel.DEPARTEMENT, "projects", parent=territory.id)
         actor_counts = counts_by_territory(db_session, TerritoryLevel.DEPARTEMENT, "actors", parent=territory.id)
         title = f"Nombre de projets par département en {territory.name}"

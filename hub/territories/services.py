@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 from sqlalchemy import func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from hub.directory.models import Actor, VerificationStatus
@@ -14,19 +16,51 @@ from hub.sectors.models import Sector
 from hub.territories.models import Territory, TerritoryLevel
 
 
-def list_regions(session: Session) -> Sequence[Territory]:
+class TerritoryRef(NamedTuple):
+    """A territory without its geometry (the geometry weighs about 5 KB per territory: only maps load it)."""
+
+    id: str
+    level: str
+    code: str
+    name: str
+    parent_id: str | None
+    zone: str
+
+
+def _refs() -> Any:
+    # SQLAlchemy's select: SQLModel's typed overloads stop at four columns.
+    return sa_select(
+        col(Territory.id),
+        col(Territory.level),
+        col(Territory.code),
+        col(Territory.name),
+        col(Territory.parent_id),
+        col(Territory.zone),
+    )
+
+
+def list_regions(session: Session) -> list[TerritoryRef]:
     """The 18 régions, alphabetical."""
-    return session.exec(
-        select(Territory).where(col(Territory.level) == TerritoryLevel.REGION).order_by(col(Territory.name))
-    ).all()
+    statement = _refs().where(col(Territory.level) == TerritoryLevel.REGION).order_by(col(Territory.name))
+    return [TerritoryRef(*row) for row in session.execute(statement).all()]
 
 
-def list_departements(session: Session, region: str | None = None) -> Sequence[Territory]:
+def list_departements(session: Session, region: str | None = None) -> list[TerritoryRef]:
     """The départements (of one région if given), by INSEE code."""
-    statement = select(Territory).where(col(Territory.level) == TerritoryLevel.DEPARTEMENT)
+    statement = _refs().where(col(Territory.level) == TerritoryLevel.DEPARTEMENT)
     if region:
         statement = statement.where(col(Territory.parent_id) == region)
-    return session.exec(statement.order_by(col(Territory.code))).all()
+    return [TerritoryRef(*row) for row in session.execute(statement.order_by(col(Territory.code))).all()]
+
+
+def list_territories_with_geometry(
+    session: Session, level: TerritoryLevel, parent: str | None = None
+) -> Sequence[Territory]:
+    """Territories of one level with their geometry, for drawing a map."""
+    statement = select(Territory).where(col(Territory.level) == level)
+    if parent:
+        statement = statement.where(col(Territory.parent_id) == parent)
+    return session.exec(statement.order_by(col(Territory.name))).all()
 
 
 def list_sectors(session: Session) -> Sequence[Sector]:
@@ -44,7 +78,7 @@ def get_territory(session: Session, territory_id: str) -> Territory:
 
 def territory_names(session: Session) -> dict[str, str]:
     """Territory id -> name, for labelling lists in one query."""
-    return {t.id: t.name for t in session.exec(select(Territory).options()).all()}
+    return dict(session.exec(select(Territory.id, Territory.name)).all())
 
 
 def counts_by_territory(
