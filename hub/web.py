@@ -58,6 +58,7 @@ FLASH_MESSAGES = {
     "project_updated": "Le projet est mis à jour.",
     "claim_sent": "Votre demande est envoyée : un administrateur vous répondra.",
     "claim_decided": "La décision est enregistrée.",
+    "profile_updated": "Votre profil est enregistré.",
 }
 
 CSP = (

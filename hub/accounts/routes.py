@@ -11,7 +11,8 @@ from litestar.response import Redirect, Template
 
 from hub.accounts import services
 from hub.accounts.models import ROLE_LABELS, SELF_SERVICE_ROLES
-from hub.accounts.shapes import LoginInput, SignUpInput
+from hub.accounts.shapes import LoginInput, ProfileInput, SignUpInput
+from hub.directory.models import MembershipStatus
 from hub.directory.services import memberships_of
 from hub.errors import InvalidInput, TooManyRequests
 from hub.validation import validate
@@ -135,4 +136,61 @@ def my_account(request: Request[Any, Any, Any], db_session: DbSession, viewer: C
     return page(request, "accounts/me.html", viewer, memberships=memberships_of(db_session, signed_in.account_id))
 
 
-ROUTES = [signup_form, signup, login_form, login, logout, my_account]
+def _organisation_options(db_session: DbSession, account_id: int) -> list[tuple[int, str]]:
+    return [
+        (actor.id, actor.name)
+        for membership, actor in memberships_of(db_session, account_id)
+        if membership.status == MembershipStatus.APPROVED and actor.id is not None
+    ]
+
+
+@get("/compte/profil", name="accounts.profile_form")
+@in_thread
+def profile_form(request: Request[Any, Any, Any], db_session: DbSession, viewer: CurrentViewer) -> Template:
+    """The person's profile and what they make public."""
+    signed_in = require_viewer(viewer)
+    person = services.get_profile(db_session, signed_in.account_id)
+    values = person.model_dump()
+    return page(
+        request,
+        "accounts/profile_form.html",
+        viewer,
+        values=values,
+        errors={},
+        organisations=_organisation_options(db_session, signed_in.account_id),
+    )
+
+
+@post("/compte/profil", name="accounts.profile")
+@in_thread
+def profile_save(
+    request: Request[Any, Any, Any], data: FormData, db_session: DbSession, viewer: CurrentViewer
+) -> Response[Any] | Template:
+    """Save the profile."""
+    signed_in = require_viewer(viewer)
+    values = form_dict(data, flags=("is_public", "show_profession", "show_organisation"))
+    if values.get("organisation_id") in ("", None):
+        values["organisation_id"] = None
+    organisations = _organisation_options(db_session, signed_in.account_id)
+    try:
+        services.update_profile(
+            db_session, signed_in, validate(ProfileInput, values), {actor_id for actor_id, _ in organisations}
+        )
+        db_session.commit()
+    except InvalidInput as exc:
+        db_session.rollback()
+        return page(
+            request,
+            "accounts/profile_form.html",
+            viewer,
+            status_code=422,
+            values=values,
+            errors=exc.errors,
+            organisations=organisations,
+        )
+    response = Redirect(path="/compte", status_code=303)
+    response.set_cookie(flash_cookie("profile_updated"))
+    return response
+
+
+ROUTES = [signup_form, signup, login_form, login, logout, my_account, profile_form, profile_save]

@@ -12,10 +12,10 @@ from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
 from hub.accounts.models import Account, AccountRole, LoginAttempt, Person, Role, UserSession
-from hub.accounts.shapes import LoginInput, SignUpInput
+from hub.accounts.shapes import LoginInput, ProfileInput, SignUpInput
 from hub.accounts.viewer import Viewer
 from hub.db import utcnow
-from hub.errors import InvalidInput, TooManyRequests
+from hub.errors import InvalidInput, NotFound, TooManyRequests
 
 # argon2id with the library's RFC 9106 "low memory" defaults (ASVS 2.4.4 asks for argon2id).
 _hasher = PasswordHasher()
@@ -164,3 +164,30 @@ def grant_role(session: Session, account_id: int, role: Role) -> None:
     """Give an account a role (idempotent)."""
     if session.get(AccountRole, (account_id, role)) is None:
         session.add(AccountRole(account_id=account_id, role=role))
+
+
+def get_profile(session: Session, account_id: int) -> Person:
+    """The profile of an account (every account has one)."""
+    person = session.exec(select(Person).where(col(Person.account_id) == account_id)).first()
+    if person is None:
+        raise NotFound("Ce profil n’existe pas.")
+    return person
+
+
+def update_profile(session: Session, viewer: Viewer, data: ProfileInput, allowed_organisations: set[int]) -> Person:
+    """A person edits their own profile; the organisation must be one they represent."""
+    if data.organisation_id is not None and data.organisation_id not in allowed_organisations:
+        raise InvalidInput({"organisation_id": "Choisissez une structure que vous représentez."})
+    person = get_profile(session, viewer.account_id)
+    for field in (
+        "display_name",
+        "profession",
+        "organisation_id",
+        "bio",
+        "is_public",
+        "show_profession",
+        "show_organisation",
+    ):
+        setattr(person, field, getattr(data, field))
+    session.add(person)
+    return person

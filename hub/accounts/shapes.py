@@ -64,3 +64,17 @@ class LoginInput(BaseModel):
 
     email: str = Field(min_length=1, max_length=254)
     password: str = Field(min_length=1, max_length=200)
+
+
+class ProfileInput(BaseModel):
+    """What a person may change in their profile, and what they make public."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    display_name: str = Field(min_length=2, max_length=120)
+    profession: str = Field("", max_length=120)
+    organisation_id: int | None = Field(None, ge=1)
+    bio: str = Field("", max_length=2000)
+    is_public: bool = False
+    show_profession: bool = True
+    show_organisation: bool = True

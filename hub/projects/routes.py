@@ -38,11 +38,12 @@ def _carrier_choices(db_session: DbSession, viewer: Viewer) -> list[Actor]:
 def _choices(db_session: DbSession) -> dict[str, Any]:
     sectors = list_sectors(db_session)
     departements = list_departements(db_session)
+    regions = list_regions(db_session)
     return {
         "sectors_options": [(s.code, s.label) for s in sectors],
         "departements_options": [(d.code, f"{d.code} — {d.name}") for d in departements],
-        "regions_options": [(r.code, r.name) for r in list_regions(db_session)],
-        "regions": list_regions(db_session),
+        "regions_options": [(r.code, r.name) for r in regions],
+        "regions": regions,
         "departements": departements,
         "sectors": sectors,
         "phases": list(ProjectPhase),

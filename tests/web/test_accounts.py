@@ -126,3 +126,38 @@ def test_login_never_redirects_off_site(client: TestClient[Litestar], database: 
         follow_redirects=False,
     )
     assert response.headers["location"] == "/"
+
+
+def test_profile_visibility_is_chosen_by_the_person_and_followed_by_search(client: TestClient[Litestar], database: Database) -> None:
+    from hub.indexing.services import drain, rebuild_index
+
+    engine = client.app.state.search_engine
+    rebuild_index(database, engine)
+    with database.session() as session:
+        make_account(session, "zelie@example.fr")
+        session.commit()
+    sign_in(client, "zelie@example.fr")
+    form = client.get("/compte/profil").text
+    saved = client.post(
+        "/compte/profil",
+        data={"display_name": "Zélie Quintessence", "profession": "Sage-femme", "is_public": "on", "show_profession": "on", "_csrf_token": csrf_from(form)},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    drain(database, engine)
+    hits = client.get("/api/v1/search?q=Quintessence&kind=person").json()["hits"]
+    assert [h["title"] for h in hits] == ["Zélie Quintessence"]
+    client.post("/compte/profil", data={"display_name": "Zélie Quintessence", "_csrf_token": csrf_from(form)})
+    drain(database, engine)
+    assert client.get("/api/v1/search?q=Quintessence&kind=person").json()["hits"] == []
+
+
+def test_a_profile_cannot_claim_an_organisation_the_person_does_not_represent(client: TestClient[Litestar], database: Database) -> None:
+    with database.session() as session:
+        make_account(session, "yann@example.fr")
+        session.commit()
+    sign_in(client, "yann@example.fr")
+    form = client.get("/compte/profil").text
+    response = client.post("/compte/profil", data={"display_name": "Yann", "organisation_id": "1", "_csrf_token": csrf_from(form)})
+    assert response.status_code == 422
+    assert 'id="organisation_id-erreur"' in response.text
