@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 from litestar import Litestar
 from litestar.config.compression import CompressionConfig
@@ -15,7 +16,9 @@ from litestar.openapi import OpenAPIConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
+from litestar.types import ASGIApp
 
+from hub import observability
 from hub.accounts import routes as account_routes
 from hub.db import Database, make_engine
 from hub.directory import api as directory_api
@@ -23,6 +26,7 @@ from hub.directory import routes as directory_routes
 from hub.errors import HubError
 from hub.indexing import routes as search_routes
 from hub.indexing.services import IndexWorker
+from hub.observability import Metrics, RequestContextMiddleware, configure_logging
 from hub.projects import api as project_api
 from hub.projects import routes as project_routes
 from hub.settings import Settings
@@ -44,10 +48,13 @@ HUB_STATIC_DIR = Path(__file__).resolve().parent / "static"
 MAX_BODY_BYTES = 1_048_576  # forms and JSON bodies; file uploads get their own limit
 
 
-def configure_logging(settings: Settings) -> None:
-    """Plain logs locally; the level comes from the settings."""
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("hub").setLevel(settings.log_level)
+def request_context(metrics: Metrics) -> Any:
+    """The request-id and metrics middleware factory."""
+
+    def factory(app: ASGIApp) -> ASGIApp:
+        return RequestContextMiddleware(app, metrics)
+
+    return factory
 
 
 def open_search_engine(settings: Settings) -> SearchEngine:
@@ -64,7 +71,8 @@ def create_app(settings: Settings, database: Database | None = None, *, backgrou
     With `background_indexing`, a worker thread applies the search outbox after each commit;
     without it (tests driving one connection), the caller drains the outbox itself.
     """
-    configure_logging(settings)
+    configure_logging(settings.log_level, json_logs=settings.is_production)
+    metrics = Metrics()
     if database is None:
         database = Database(make_engine(settings.effective_database_url))
     search_engine = open_search_engine(settings)
@@ -92,13 +100,22 @@ def create_app(settings: Settings, database: Database | None = None, *, backgrou
             *project_api.ROUTES,
             *territory_api.ROUTES,
             *search_routes.ROUTES,
+            *observability.ROUTES,
             *static_routers,
         ],
         dependencies={
             "db_session": Provide(provide_db_session),
             "viewer": Provide(provide_viewer, sync_to_thread=True),
         },
-        state=State({"settings": settings, "database": database, "search_engine": search_engine, "indexer": indexer}),
+        state=State(
+            {
+                "settings": settings,
+                "database": database,
+                "search_engine": search_engine,
+                "indexer": indexer,
+                "metrics": metrics,
+            }
+        ),
         on_startup=[indexer.start] if background_indexing else [],
         on_shutdown=[indexer.stop] if background_indexing else [],
         template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(make_environment())),
@@ -116,7 +133,7 @@ def create_app(settings: Settings, database: Database | None = None, *, backgrou
             HTTPException: handle_http_exception,
             Exception: handle_server_error,
         },
-        middleware=[security_headers(hsts=settings.is_production)],
+        middleware=[request_context(metrics), security_headers(hsts=settings.is_production)],
         openapi_config=OpenAPIConfig(
             title="API du lab e-santé",
             version="1.0.0",
