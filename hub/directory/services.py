@@ -116,6 +116,17 @@ def actor_phases(session: Session, actor_id: int) -> list[ActorPhase]:
     return [phase for phase in ActorPhase if phase in phases]
 
 
+def phases_of(session: Session, actor_ids: Sequence[int]) -> dict[int, list[str]]:
+    """The phases of several actors in one query, in project order."""
+    order = {phase.value: index for index, phase in enumerate(ActorPhase)}
+    found: dict[int, list[str]] = {actor_id: [] for actor_id in actor_ids}
+    for actor_id, phase in session.exec(
+        select(ActorPhaseLink.actor_id, ActorPhaseLink.phase).where(col(ActorPhaseLink.actor_id).in_(actor_ids))
+    ).all():
+        found[actor_id].append(str(phase))
+    return {actor_id: sorted(phases, key=lambda p: order.get(p, 99)) for actor_id, phases in found.items()}
+
+
 def approved_members(session: Session, actor_id: int) -> list[Person]:
     """The people who represent the actor."""
     return list(

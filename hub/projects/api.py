@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from litestar import Request, get, patch, post
 from litestar.params import FromPath, JSONBody
+from sqlmodel import Session
 
 from hub.filters import KNOWN_PROJECT_PARAMS, check_known, project_filters
 from hub.listing import parse_page
@@ -16,9 +18,28 @@ from hub.validation import validate
 from hub.web import CurrentViewer, DbSession, in_thread, require_viewer
 
 
-def project_json(db_session: DbSession, project: Project) -> dict[str, Any]:
+def project_json(db_session: Session, project: Project) -> dict[str, Any]:
     """The public JSON shape of a project."""
-    assert project.id is not None
+    return projects_json(db_session, [project])[0]
+
+
+def projects_json(db_session: Session, projects: Sequence[Project]) -> list[dict[str, Any]]:
+    """The public JSON shape of several projects, their links read in three queries."""
+    ids = [p.id for p in projects if p.id is not None]
+    sectors = services.project_sectors(db_session, ids)
+    needs = services.needs_of(db_session, ids)
+    partners = services.partners_of(db_session, ids)
+    return [
+        _project_json(
+            p, [s.code for s in sectors.get(p.id or 0, [])], needs.get(p.id or 0, []), partners.get(p.id or 0, [])
+        )
+        for p in projects
+    ]
+
+
+def _project_json(
+    project: Project, sectors: list[str], needs: list[str], partners: list[dict[str, Any]]
+) -> dict[str, Any]:
     return {
         "id": project.id,
         "slug": project.slug,
@@ -27,14 +48,12 @@ def project_json(db_session: DbSession, project: Project) -> dict[str, Any]:
         "summary": project.summary,
         "description": project.description,
         "carrier_id": project.carrier_id,
-        "partners": [
-            {"actor_id": p.actor_id, "role": str(p.role)} for p, _ in services.project_partners(db_session, project.id)
-        ],
-        "sectors": [s.code for s in services.project_sectors(db_session, [project.id])[project.id]],
+        "partners": partners,
+        "sectors": sectors,
         "phase": str(project.phase),
         "regulatory_status": str(project.regulatory_status),
         "reimbursement_status": str(project.reimbursement_status),
-        "needs": [str(n) for n in services.project_needs(db_session, project.id)],
+        "needs": needs,
         "has_patient_involvement": project.has_patient_involvement,
         "has_professional_involvement": project.has_professional_involvement,
         "region": (project.region_id or "").removeprefix("reg-") or None,
@@ -59,7 +78,7 @@ def list_projects(request: Request[Any, Any, Any], db_session: DbSession) -> dic
     page_number, per_page = parse_page(params)
     result = services.list_projects(db_session, filters, page=page_number, per_page=per_page)
     return {
-        "items": [project_json(db_session, p) for p in result.items],
+        "items": projects_json(db_session, result.items),
         "total": result.total,
         "page": result.page,
         "per_page": result.per_page,

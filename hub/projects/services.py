@@ -119,6 +119,30 @@ def project_needs(session: Session, project_id: int) -> list[ProjectNeed]:
     return [need for need in ProjectNeed if need in needs]
 
 
+def needs_of(session: Session, project_ids: Sequence[int]) -> dict[int, list[str]]:
+    """The needs of several projects in one query, in a stable order."""
+    order = {need.value: index for index, need in enumerate(ProjectNeed)}
+    found: dict[int, list[str]] = {project_id: [] for project_id in project_ids}
+    for project_id, need in session.exec(
+        select(ProjectNeedLink.project_id, ProjectNeedLink.need).where(col(ProjectNeedLink.project_id).in_(project_ids))
+    ).all():
+        found[project_id].append(str(need))
+    return {project_id: sorted(needs, key=lambda n: order.get(n, 99)) for project_id, needs in found.items()}
+
+
+def partners_of(session: Session, project_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+    """The partners (actor id and role) of several projects in one query."""
+    found: dict[int, list[dict[str, Any]]] = {project_id: [] for project_id in project_ids}
+    rows = session.exec(
+        select(ProjectPartner)
+        .where(col(ProjectPartner.project_id).in_(project_ids))
+        .order_by(col(ProjectPartner.actor_id))
+    ).all()
+    for partner in rows:
+        found[partner.project_id].append({"actor_id": partner.actor_id, "role": str(partner.role)})
+    return found
+
+
 def project_partners(session: Session, project_id: int) -> Sequence[tuple[ProjectPartner, Actor]]:
     """The partners of a project with their actors."""
     return session.exec(

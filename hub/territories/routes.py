@@ -7,11 +7,18 @@ from typing import Any
 from litestar import Request, get
 from litestar.params import FromPath
 from litestar.response import Template
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from hub.projects.models import Project, ProjectStatus
 from hub.territories.models import Territory, TerritoryLevel
-from hub.territories.services import counts_by_territory, get_territory, key_figures, list_territories_with_geometry
+from hub.territories.services import (
+    counts_by_territory,
+    get_territory,
+    key_figures,
+    list_departements,
+    list_regions,
+    list_territories_with_geometry,
+)
 from hub.territories.svgmap import MapFeature, classify, render_map
 from hub.web import CurrentViewer, DbSession, in_thread, page
 
@@ -33,15 +40,27 @@ def _href_for(link_level: str) -> Any:
 
 
 def _map_and_table(
-    territories: Any, counts: dict[str, int], title: str, label: str, link_level: str
+    session: Session,
+    territories: Any,
+    counts: dict[str, int],
+    title: str,
+    label: str,
+    link_level: str,
 ) -> tuple[str, list[dict[str, Any]], Any]:
-    """The SVG map (memoised on its figures: geometry never changes at run time) and its table rows."""
+    """The SVG map (memoised on its figures: geometry never changes at run time) and its table rows.
+
+    `territories` come without geometry; the geometry is read only when the map is not in the cache.
+    """
     values = tuple(sorted((t.id, counts.get(t.id, 0)) for t in territories))
     key = (values, title, label, link_level)
     svg = _MAP_CACHE.get(key)
     if svg is None:
+        wanted = {t.id for t in territories}
+        level = TerritoryLevel(territories[0].level) if territories else TerritoryLevel.REGION
         features = [
-            MapFeature(id=t.id, name=t.name, zone=t.zone, geometry=t.geometry) for t in territories if t.geometry
+            MapFeature(id=t.id, name=t.name, zone=t.zone, geometry=t.geometry)
+            for t in list_territories_with_geometry(session, level)
+            if t.geometry and t.id in wanted
         ]
         svg = render_map(
             features,
@@ -67,10 +86,10 @@ def home(request: Request[Any, Any, Any], db_session: DbSession, viewer: Current
     indicator = request.query_params.get("indicateur", "projects")
     if indicator not in INDICATORS:
         indicator = "projects"
-    regions = list_territories_with_geometry(db_session, TerritoryLevel.REGION)
+    regions = list_regions(db_session)
     counts = counts_by_territory(db_session, TerritoryLevel.REGION, indicator)
     title = f"Nombre de {INDICATORS[indicator]} par région"
-    svg, rows, bins = _map_and_table(regions, counts, title, INDICATORS[indicator], "territory")
+    svg, rows, bins = _map_and_table(db_session, regions, counts, title, INDICATORS[indicator], "territory")
     latest = db_session.exec(
         select(Project)
         .where(col(Project.status) == ProjectStatus.ACTIVE)
@@ -101,11 +120,11 @@ def territory_detail(
     territory = get_territory(db_session, territory_id)
     context: dict[str, Any] = {"territory": territory}
     if territory.level == TerritoryLevel.REGION:
-        departements = list_territories_with_geometry(db_session, TerritoryLevel.DEPARTEMENT, territory.id)
+        departements = list_departements(db_session, territory.id)
         counts = counts_by_territory(db_session, TerritoryLevel.DEPARTEMENT, "projects", parent=territory.id)
         actor_counts = counts_by_territory(db_session, TerritoryLevel.DEPARTEMENT, "actors", parent=territory.id)
         title = f"Nombre de projets par département en {territory.name}"
-        svg, rows, bins = _map_and_table(departements, counts, title, "projets", "departement")
+        svg, rows, bins = _map_and_table(db_session, departements, counts, title, "projets", "departement")
         for row in rows:
             row["actors"] = actor_counts.get(row["territory"].id, 0)
         context |= {

@@ -29,7 +29,8 @@ def queries(engine: Engine) -> Iterator[list[str]]:
         ("/annuaire?per_page=100", 12),
         ("/annuaire?per_page=10", 12),
         ("/projets?per_page=100", 12),
-        ("/api/v1/actors?per_page=20", 12 + 2 * 20),  # the API shape carries sectors and phases per item
+        ("/api/v1/actors?per_page=20", 12),
+        ("/api/v1/projects?per_page=100", 12),
         ("/", 12),
     ],
 )
