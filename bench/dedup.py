@@ -149,7 +149,7 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0, iterations: int 
     return w
 
 
-FITTED = FEATURE_NAMES[:10]  # the features present in i-Lab; the rest are hand-set priors
+FITTED = FEATURE_NAMES[:9]  # the features present in i-Lab; the rest are hand-set priors
 
 
 def run_fit() -> str:
@@ -223,8 +223,8 @@ class SyntheticCatalogue:
 
     Words follow a bigram model of the i-Lab pitches and summaries (30 % of the time a word is drawn
     from the overall word frequencies instead, so no long seed sentence is copied verbatim). One record
-    in ten gets a duplicate with some of: typos, reordered title words, a truncated summary, another
-    region. Deterministic for a given seed.
+    in ten gets a duplicate with some of: typos (one in the title, one to three in the summary),
+    reordered title words, a summary cut to 40-90 % of its words, another region. Deterministic.
     """
 
     def __init__(self, titles: list[str], summaries: list[str], regions: list[str]) -> None:
@@ -240,8 +240,12 @@ class SyntheticCatalogue:
         rng = np.random.default_rng(seed)
         n_dup = n // 11
         n_base = n - n_dup
-        titles = self.title_model.sample(rng.choice(self.title_lengths, n_base), rng)
-        summaries = self.summary_model.sample(rng.choice(self.summary_lengths, n_base), rng)
+        summary_lengths = rng.choice(self.summary_lengths, n_base)
+        # A record needs some content to be recognisable at all: a one-word title with no summary
+        # ("Fabrication") is shared by thousands of generated records. Titles get 3+ words, 6+ alone.
+        title_lengths = np.maximum(rng.choice(self.title_lengths, n_base), np.where(summary_lengths > 0, 3, 6))
+        titles = self.title_model.sample(title_lengths, rng)
+        summaries = self.summary_model.sample(summary_lengths, rng)
         regions = rng.choice(self.regions, n_base)
         records: list[Record] = [
             {"id": f"s{k:07d}", "title": titles[k], "summary": summaries[k], "region": str(regions[k])}
@@ -275,9 +279,15 @@ class _Bigrams:
         self.offsets = np.searchsorted(left[order], np.arange(len(words) + 1))
 
     def sample(self, lengths: np.ndarray, rng: np.random.Generator) -> list[str]:
-        """One text per requested length (0 gives an empty text)."""
+        """One text per requested length (0 gives an empty text); by chunks, to bound memory."""
+        out: list[str] = []
+        for start in range(0, len(lengths), 50_000):
+            out += self._sample(lengths[start : start + 50_000], rng)
+        return out
+
+    def _sample(self, lengths: np.ndarray, rng: np.random.Generator) -> list[str]:
         n, longest = len(lengths), int(lengths.max(initial=0))
-        tokens = np.zeros((n, max(longest, 1)), dtype=np.int64)
+        tokens = np.zeros((n, max(longest, 1)), dtype=np.int32)
         current = rng.choice(self.starts, n)
         for step in range(longest):
             tokens[:, step] = current
@@ -310,9 +320,9 @@ def _perturb(record: Record, rng: np.random.Generator, regions: list[str]) -> Re
     chosen = rng.random(4) < 0.5
     if not chosen.any():
         chosen[int(rng.integers(4))] = True
-    if chosen[0]:  # a typo in about one word in ten, at least one
-        for words in (title, summary):
-            for at in rng.choice(len(words), max(1, len(words) // 10), replace=False).tolist() if words else []:
+    if chosen[0]:  # typing errors: one in the title, one to three in the summary
+        for words, count in ((title, 1), (summary, int(rng.integers(1, 4)))):
+            for at in rng.choice(len(words), min(count, len(words)), replace=False).tolist() if words else []:
                 words[at] = _typo(words[at], rng)
     if chosen[1] and len(title) > 1:
         title = [title[k] for k in rng.permutation(len(title)).tolist()]

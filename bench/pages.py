@@ -56,7 +56,9 @@ def main() -> None:
             admin = create_engine(args.postgres, isolation_level="AUTOCOMMIT")
             with admin.connect() as connection:
                 connection.execute(text(f'CREATE DATABASE "{database_name}"'))
-            env["HUB_DATABASE_URL"] = make_url(args.postgres).set(database=database_name).render_as_string(hide_password=False)
+            env["HUB_DATABASE_URL"] = (
+                make_url(args.postgres).set(database=database_name).render_as_string(hide_password=False)
+            )
         try:
             started = time.perf_counter()
             subprocess.run([sys.executable, "-m", "hub", "setup"], cwd=root, env=env, check=True, capture_output=True)
@@ -71,7 +73,8 @@ def main() -> None:
     lines = [
         f"### Page server time — {backend}",
         "",
-        f"- Command: `.venv/bin/python -m bench.pages --requests {args.requests}" + (" --postgres <url>`" if args.postgres else "`"),
+        f"- Command: `.venv/bin/python -m bench.pages --requests {args.requests}"
+        + (" --postgres <url>`" if args.postgres else "`"),
         f"- Data: the seed (1,938 actors, 1,362 projects, 119 territories); `hub setup` took {setup_seconds:.1f} s",
         f"- Date: {dt.date.today().isoformat()}; machine: {platform.machine()}, {os.cpu_count()} cores, shared (noisy)",
         "- In-process (Litestar test client, no network), one client, after 10 warm-up requests per page",
@@ -110,7 +113,9 @@ def _measure(requests: int) -> list[str]:
                 response = client.get(path)
                 timings.append((time.perf_counter() - start) * 1000)
             size = len(response.content) / 1024
-            rows.append(f"| `{template}` | {statistics.median(timings):.1f} | {_percentile(timings, 0.95):.1f} | {size:.0f} |")
+            rows.append(
+                f"| `{template}` | {statistics.median(timings):.1f} | {_percentile(timings, 0.95):.1f} | {size:.0f} |"
+            )
     return rows
 
 
