@@ -201,7 +201,9 @@ def claim_decide(
     viewer: CurrentViewer,
 ) -> Response[Any] | Template:
     """Approve or refuse a request to represent an actor."""
-    require_viewer(viewer)
+    signed_in = require_viewer(viewer)
+    if not signed_in.is_admin:
+        raise PermissionDenied("Seul un administrateur peut traiter les demandes de représentation.")
     values = form_dict(data)
     decision = values.get("decision")
     if decision not in ("approve", "refuse"):
