@@ -45,10 +45,11 @@ def backup(url: str, target: Path) -> Path:
         finally:
             source.close()
         return target
-    if shutil.which("pg_dump") is None:
+    pg_dump = shutil.which("pg_dump")
+    if pg_dump is None:
         raise BackupError("pg_dump is not installed (Debian package postgresql-client)")
-    result = subprocess.run(
-        ["pg_dump", "--format=custom", "--no-owner", "--no-privileges", f"--file={target}", _libpq_url(url)],
+    result = subprocess.run(  # noqa: S603 - fixed arguments built here; the URL comes from the settings
+        [pg_dump, "--format=custom", "--no-owner", "--no-privileges", f"--file={target}", _libpq_url(url)],
         capture_output=True,
         text=True,
         check=False,
@@ -73,11 +74,12 @@ def restore(url: str, source: Path) -> None:
         finally:
             backup_db.close()
         return
-    if shutil.which("pg_restore") is None:
+    pg_restore = shutil.which("pg_restore")
+    if pg_restore is None:
         raise BackupError("pg_restore is not installed (Debian package postgresql-client)")
-    result = subprocess.run(
+    result = subprocess.run(  # noqa: S603 - fixed arguments built here; the URL comes from the settings
         [
-            "pg_restore",
+            pg_restore,
             "--clean",
             "--if-exists",
             "--no-owner",
