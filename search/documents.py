@@ -74,7 +74,7 @@ def _string_list(value: object, field: str, doc_id: str) -> list[str]:
         return []
     if isinstance(value, str) or not isinstance(value, list | tuple | set | frozenset):
         raise InvalidDocument(f"Le champ {field} de {doc_id} doit être une liste")
-    return sorted({str(v) for v in value if str(v)})
+    return sorted({text for text in map(str, value) if text})
 
 
 def facet_values(doc: SearchDocument) -> dict[str, list[str]]:

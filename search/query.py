@@ -73,7 +73,14 @@ def clean_query_text(text: object) -> str:
     return text
 
 
-def plan_query(text: object, vocabulary: Vocabulary, synonyms: Synonyms, *, as_you_type: bool = True) -> QueryPlan:
+def plan_query(
+    text: object,
+    vocabulary: Vocabulary,
+    synonyms: Synonyms,
+    *,
+    as_you_type: bool = True,
+    completions: int = MAX_PREFIX_COMPLETIONS,
+) -> QueryPlan:
     """Plan a query: synonyms first (longest phrase wins), then prefix completion of the last word, then typos."""
     raw = clean_query_text(text)
     words = TOKEN.findall(fold(raw))
@@ -94,7 +101,7 @@ def plan_query(text: object, vocabulary: Vocabulary, synonyms: Synonyms, *, as_y
         i += 1
         if word in STOPWORDS and not (is_last and typing_last):
             continue
-        groups.append(_word_group(word, vocabulary, prefix=is_last and typing_last))
+        groups.append(_word_group(word, vocabulary, prefix=is_last and typing_last, completions=completions))
     if not groups and words:
         # Only function words ("de la"): search them as typed rather than returning everything.
         groups = [WordGroup(w, (Alternative((w,), EXACT),)) for w in words[:MAX_WORD_GROUPS]]
@@ -113,10 +120,10 @@ def _content_words(phrase: tuple[str, ...]) -> tuple[str, ...]:
     return kept or phrase
 
 
-def _word_group(word: str, vocabulary: Vocabulary, *, prefix: bool) -> WordGroup:
+def _word_group(word: str, vocabulary: Vocabulary, *, prefix: bool, completions: int) -> WordGroup:
     alts: dict[str, Alternative] = {word: Alternative((word,), EXACT)}
     if prefix and len(word) >= MIN_PREFIX_LETTERS:
-        for completed in vocabulary.completions(word, MAX_PREFIX_COMPLETIONS):
+        for completed in vocabulary.completions(word, completions):
             alts.setdefault(completed, Alternative((completed,), PREFIX))
     if vocabulary.count(word) < RARE_WORD_DOCS and len(alts) == 1:
         for near, _typos in vocabulary.corrections(word):

@@ -33,37 +33,55 @@ def tokens(text: str) -> list[str]:
     return TOKEN.findall(fold(text))
 
 
-def _same_length_table() -> dict[int, str]:
-    table: dict[int, str] = {}
+def index_text(text: str) -> str:
+    """Text as given to SQLite's tokenizer (unicode61 remove_diacritics 2 folds case and accents itself).
+
+    Only the ligatures it leaves alone are spelled out here, the same way fold() does, so query and index agree.
+    """
+    if text.isascii() or not _LIGATURE_CHARS.search(text):
+        return text
+    return text.translate(_LIGATURES)
+
+
+_LIGATURE_CHARS = re.compile("[œæßŒÆ]")
+
+
+def _accent_variants() -> dict[str, str]:
+    """Base letter -> every accented Latin letter folding to it, for accent-insensitive highlighting."""
+    variants: dict[str, str] = {}
     for code in range(0xC0, 0x250):
         base = _COMBINING.sub("", unicodedata.normalize("NFKD", chr(code)))
         if len(base) == 1 and base != chr(code):
-            table[code] = base.lower()
-    return table
+            variants[base.lower()] = variants.get(base.lower(), "") + chr(code)
+    return variants
 
 
-# Accented letter -> base letter, one character for one, so offsets in the folded text are offsets in the original.
-_SAME_LENGTH = _same_length_table()
+_VARIANTS = _accent_variants()
+
+
+def _letter_pattern(char: str) -> str:
+    extra = _VARIANTS.get(char)
+    return f"[{re.escape(char)}{extra}]" if extra else re.escape(char)
 
 
 class Highlighter:
-    """Marks the words of one query in texts: a single regex over a length-preserving folded copy of the text."""
+    """Marks the words of one query in texts: one case- and accent-insensitive regex run on the original text."""
 
     def __init__(self, terms: Iterable[str], prefixes: Iterable[str] = ()) -> None:
-        parts = [re.escape(t) for t in sorted(set(terms), key=len, reverse=True) if t]
-        parts += [re.escape(p) + r"[^\W_]*" for p in prefixes if p]
-        self._pattern = re.compile(r"(?<![^\W_])(?:" + "|".join(parts) + r")(?![^\W_])") if parts else None
+        parts = ["".join(map(_letter_pattern, t)) for t in sorted(set(terms), key=len, reverse=True) if t]
+        parts += ["".join(map(_letter_pattern, p)) + r"[^\W_]*" for p in prefixes if p]
+        self._pattern = (
+            re.compile(r"(?<![^\W_])(?:" + "|".join(parts) + r")(?![^\W_])", re.IGNORECASE) if parts else None
+        )
 
     def _matches(self, text: str) -> list[tuple[int, int]]:
         if self._pattern is None or not text:
             return []
-        lowered = text.lower()
-        folded = (lowered if len(lowered) == len(text) else text).translate(_SAME_LENGTH)
-        return [m.span() for m in self._pattern.finditer(folded)]
+        return [m.span() for m in self._pattern.finditer(text)]
 
     def matches(self, text: str) -> bool:
         """Whether any query word occurs in the text."""
-        return bool(self._matches(text))
+        return self._pattern is not None and bool(text) and self._pattern.search(text) is not None
 
     def html(self, text: str, max_chars: int = 0) -> str:
         """Escaped HTML with <mark> around matches; with max_chars, a window around the first match."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -208,6 +209,48 @@ def test_rebuild_replaces_the_index_and_other_connections_follow(tmp_path: Path)
     assert not (tmp_path / "search.sqlite3.rebuild").exists()
     assert ids(reader, "capteur") == []  # the reader sees the rebuilt index
     assert ids(reader, "alice") == ["person:3"]
+
+
+def test_rebuild_swaps_atomically_under_wal(tmp_path: Path) -> None:
+    path = tmp_path / "search.sqlite3"
+    writer = EmbeddedEngine(path)
+    writer.upsert(DOCS[:2])
+    reader = EmbeddedEngine(path)
+    assert ids(reader, "capteur") == ["project:2"]
+    old_file = Path(str(writer.stats()["path"]))
+    seen_during_build: list[tuple[list[str], list[str], list[str]]] = []
+
+    def while_building(_count: int) -> None:
+        # Mid-build, an open reader and a newly opened one both still answer from the complete old index.
+        late = EmbeddedEngine(path)
+        seen_during_build.append((ids(reader, "capteur"), ids(late, "capteur"), ids(reader, "alice")))
+        late.close()
+
+    new_docs = [
+        {**DOCS[3], "id": f"person:{100 + i}", "kind": "person", "title": f"Alice Martin {i}"} for i in range(7000)
+    ]
+    assert writer.rebuild(new_docs, progress=while_building) == 7000
+    assert seen_during_build
+    assert all(seen == (["project:2"], ["project:2"], []) for seen in seen_during_build)
+    after = reader.search(SearchQuery("alice", limit=5))  # the reader follows the pointer to the new file
+    assert after.total == 7000
+    assert ids(reader, "capteur") == []
+    assert not old_file.exists()  # the replaced file is gone, with its WAL companions
+    assert not Path(f"{old_file}-wal").exists()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".db")) == [
+        Path(str(writer.stats()["path"])).name
+    ]
+    reader.upsert([DOCS[0]])  # writes after the swap land in the new file, for every connection
+    assert ids(writer, "teleconsultation") == ["project:1"]
+
+
+def test_an_index_file_from_before_the_pointer_is_replaced(tmp_path: Path) -> None:
+    path = tmp_path / "search.sqlite3"
+    sqlite3.connect(path).execute("CREATE TABLE doc (rid INTEGER PRIMARY KEY)").connection.close()
+    engine = EmbeddedEngine(path)
+    assert engine.stats()["documents"] == 0
+    engine.upsert(DOCS)
+    assert EmbeddedEngine(path).stats()["documents"] == 4
 
 
 def test_open_engine_defaults_to_embedded(tmp_path: Path) -> None:
