@@ -36,7 +36,7 @@ PAGES = [
 
 def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def main() -> None:
@@ -76,7 +76,7 @@ def main() -> None:
         f"- Command: `.venv/bin/python -m bench.pages --requests {args.requests}"
         + (" --postgres <url>`" if args.postgres else "`"),
         f"- Data: the seed (1,938 actors, 1,362 projects, 119 territories); `hub setup` took {setup_seconds:.1f} s",
-        f"- Date: {dt.date.today().isoformat()}; machine: {platform.machine()}, {os.cpu_count()} cores, shared (noisy)",
+        f"- Date: {dt.datetime.now(dt.UTC).date().isoformat()}; machine: {platform.machine()}, {os.cpu_count()} cores, shared (noisy)",
         "- In-process (Litestar test client, no network), one client, after 10 warm-up requests per page",
         "",
         "| page | median ms | p95 ms | HTML/JSON KB |",

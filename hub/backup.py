@@ -115,5 +115,5 @@ def table_checksums(engine: Engine) -> dict[str, tuple[int, str]]:
 def _normalise(value: object) -> object:
     # Timestamps read back from SQLite and PostgreSQL differ in type details, not in the instant.
     if hasattr(value, "isoformat"):
-        return value.isoformat()  # type: ignore[union-attr]
+        return value.isoformat()
     return value

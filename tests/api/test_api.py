@@ -43,7 +43,13 @@ def test_reference_data_lists_18_regions_101_departements_and_sectors(client: Te
     territories = client.get("/api/v1/territories").json()["items"]
     assert sum(t["level"] == "region" for t in territories) == 18
     assert sum(t["level"] == "departement" for t in territories) == 101
-    assert {t["code"] for t in territories if t["zone"] == "drom" and t["level"] == "region"} == {"01", "02", "03", "04", "06"}
+    assert {t["code"] for t in territories if t["zone"] == "drom" and t["level"] == "region"} == {
+        "01",
+        "02",
+        "03",
+        "04",
+        "06",
+    }
     gironde = client.get("/api/v1/territories/dep-33").json()
     assert gironde["parent_id"] == "reg-75"
     assert gironde["geometry"]["type"] in {"Polygon", "MultiPolygon"}
@@ -96,7 +102,13 @@ def test_create_then_update_an_actor_through_the_api(client: TestClient[Litestar
     headers = _signed_in(client, database)
     created = client.post(
         "/api/v1/actors",
-        json={"name": "Cardio Lab API", "kind": "company", "siren": "732829320", "departement": "2A", "sectors": ["cardio"]},
+        json={
+            "name": "Cardio Lab API",
+            "kind": "company",
+            "siren": "732829320",
+            "departement": "2A",
+            "sectors": ["cardio"],
+        },
         headers=headers,
     )
     assert created.status_code == 201, created.text
@@ -109,7 +121,9 @@ def test_create_then_update_an_actor_through_the_api(client: TestClient[Litestar
     assert updated.json()["name"] == "Cardio Lab API"
 
 
-def test_invalid_fields_are_a_422_naming_each_field_and_nothing_is_written(client: TestClient[Litestar], database: Database) -> None:
+def test_invalid_fields_are_a_422_naming_each_field_and_nothing_is_written(
+    client: TestClient[Litestar], database: Database
+) -> None:
     headers = _signed_in(client, database)
     with database.session() as session:
         before = len(session.exec(select(Actor.id)).all())
@@ -128,10 +142,19 @@ def test_invalid_fields_are_a_422_naming_each_field_and_nothing_is_written(clien
 
 def test_unknown_references_are_field_errors(client: TestClient[Litestar], database: Database) -> None:
     headers = _signed_in(client, database)
-    body = _is_problem(client.post("/api/v1/actors", json={"name": "Ailleurs", "kind": "company", "departement": "99"}, headers=headers), 422)
+    body = _is_problem(
+        client.post(
+            "/api/v1/actors", json={"name": "Ailleurs", "kind": "company", "departement": "99"}, headers=headers
+        ),
+        422,
+    )
     assert [e["field"] for e in body["errors"]] == ["departement"]
     body = _is_problem(
-        client.post("/api/v1/projects", json={"title": "Projet", "sectors": ["licorne"], "partners": [{"actor_id": 999999999}]}, headers=headers),
+        client.post(
+            "/api/v1/projects",
+            json={"title": "Projet", "sectors": ["licorne"], "partners": [{"actor_id": 999999999}]},
+            headers=headers,
+        ),
         422,
     )
     assert {e["field"] for e in body["errors"]} == {"sectors", "partners"}
@@ -139,7 +162,9 @@ def test_unknown_references_are_field_errors(client: TestClient[Litestar], datab
 
 def test_a_body_that_is_not_json_is_a_problem(client: TestClient[Litestar], database: Database) -> None:
     headers = _signed_in(client, database)
-    response = client.post("/api/v1/actors", content=b"{not json", headers={**headers, "content-type": "application/json"})
+    response = client.post(
+        "/api/v1/actors", content=b"{not json", headers={**headers, "content-type": "application/json"}
+    )
     assert response.status_code == 400
     assert response.headers["content-type"].startswith("application/problem+json")
 
@@ -159,7 +184,12 @@ def test_project_creation_through_the_api(client: TestClient[Litestar], database
         assert partner is not None
     created = client.post(
         "/api/v1/projects",
-        json={"title": "Téléexpertise en dermatologie", "phase": "experimentation", "partners": [{"actor_id": partner.id, "role": "etablissement"}], "needs": ["patients"]},
+        json={
+            "title": "Téléexpertise en dermatologie",
+            "phase": "experimentation",
+            "partners": [{"actor_id": partner.id, "role": "etablissement"}],
+            "needs": ["patients"],
+        },
         headers=headers,
     )
     assert created.status_code == 201, created.text

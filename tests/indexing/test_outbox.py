@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import func, select
 
+from hub.accounts.models import Role
 from hub.app import open_search_engine
 from hub.db import Database, utcnow
 from hub.directory.models import VerificationStatus
@@ -14,7 +15,6 @@ from hub.directory.services import set_verification_status, update_actor
 from hub.directory.shapes import ActorInput
 from hub.indexing.models import SearchOutboxEntry
 from hub.indexing.services import drain, outbox_status, rebuild_index
-from hub.accounts.models import Role
 from hub.settings import Settings
 from search.engine import SearchEngine, SearchQuery
 from tests.factories import make_actor, make_viewer
@@ -27,7 +27,11 @@ def _titles(engine: SearchEngine, text: str) -> list[str]:
 
 def _pending(database: Database) -> int:
     with database.session() as session:
-        return int(session.exec(select(func.count()).select_from(SearchOutboxEntry).where(SearchOutboxEntry.processed_at.is_(None))).one())  # type: ignore[union-attr]
+        return int(
+            session.exec(
+                select(func.count()).select_from(SearchOutboxEntry).where(SearchOutboxEntry.processed_at.is_(None))
+            ).one()
+        )  # type: ignore[union-attr]
 
 
 @pytest.fixture
@@ -74,7 +78,9 @@ def test_edits_and_withdrawals_follow_the_database(database: Database, index: Se
         session.commit()
         drain(database, index)
         assert _titles(index, "Quetzal")[0] == "Quetzal Innovation"
-        update_actor(session, actor, ActorInput(name="Xylophone Innovation", kind="living_lab", departement="40"), viewer)
+        update_actor(
+            session, actor, ActorInput(name="Xylophone Innovation", kind="living_lab", departement="40"), viewer
+        )
         session.commit()
         drain(database, index)
         assert "Quetzal Innovation" not in _titles(index, "Quetzal")
@@ -85,7 +91,9 @@ def test_edits_and_withdrawals_follow_the_database(database: Database, index: Se
     assert "Xylophone Innovation" not in _titles(index, "Xylophone")
 
 
-def test_a_change_committed_while_meilisearch_is_down_appears_once_it_is_back(tmp_path: object, database: Database) -> None:
+def test_a_change_committed_while_meilisearch_is_down_appears_once_it_is_back(
+    tmp_path: object, database: Database
+) -> None:
     server = FakeMeili()  # bound but not serving yet: requests time out, as with a server that is down
     settings = Settings(var_dir=tmp_path, search_engine="meilisearch", meilisearch_url=server.url)  # type: ignore[arg-type]
     engine = open_search_engine(settings)

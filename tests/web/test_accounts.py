@@ -128,7 +128,9 @@ def test_login_never_redirects_off_site(client: TestClient[Litestar], database: 
     assert response.headers["location"] == "/"
 
 
-def test_profile_visibility_is_chosen_by_the_person_and_followed_by_search(client: TestClient[Litestar], database: Database) -> None:
+def test_profile_visibility_is_chosen_by_the_person_and_followed_by_search(
+    client: TestClient[Litestar], database: Database
+) -> None:
     from hub.indexing.services import drain, rebuild_index
 
     engine = client.app.state.search_engine
@@ -140,7 +142,13 @@ def test_profile_visibility_is_chosen_by_the_person_and_followed_by_search(clien
     form = client.get("/compte/profil").text
     saved = client.post(
         "/compte/profil",
-        data={"display_name": "Zélie Quintessence", "profession": "Sage-femme", "is_public": "on", "show_profession": "on", "_csrf_token": csrf_from(form)},
+        data={
+            "display_name": "Zélie Quintessence",
+            "profession": "Sage-femme",
+            "is_public": "on",
+            "show_profession": "on",
+            "_csrf_token": csrf_from(form),
+        },
         follow_redirects=False,
     )
     assert saved.status_code == 303
@@ -152,12 +160,16 @@ def test_profile_visibility_is_chosen_by_the_person_and_followed_by_search(clien
     assert client.get("/api/v1/search?q=Quintessence&kind=person").json()["hits"] == []
 
 
-def test_a_profile_cannot_claim_an_organisation_the_person_does_not_represent(client: TestClient[Litestar], database: Database) -> None:
+def test_a_profile_cannot_claim_an_organisation_the_person_does_not_represent(
+    client: TestClient[Litestar], database: Database
+) -> None:
     with database.session() as session:
         make_account(session, "yann@example.fr")
         session.commit()
     sign_in(client, "yann@example.fr")
     form = client.get("/compte/profil").text
-    response = client.post("/compte/profil", data={"display_name": "Yann", "organisation_id": "1", "_csrf_token": csrf_from(form)})
+    response = client.post(
+        "/compte/profil", data={"display_name": "Yann", "organisation_id": "1", "_csrf_token": csrf_from(form)}
+    )
     assert response.status_code == 422
     assert 'id="organisation_id-erreur"' in response.text

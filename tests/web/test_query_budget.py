@@ -34,7 +34,9 @@ def queries(engine: Engine) -> Iterator[list[str]]:
         ("/", 12),
     ],
 )
-def test_page_stays_within_its_query_budget(client: TestClient[Litestar], queries: list[str], path: str, budget: int) -> None:
+def test_page_stays_within_its_query_budget(
+    client: TestClient[Litestar], queries: list[str], path: str, budget: int
+) -> None:
     client.get(path)  # warm-up: first-request work (templates, map cache) is not what is budgeted
     queries.clear()
     response = client.get(path)

@@ -54,7 +54,9 @@ def test_suggestions_answer_while_typing(client: TestClient[Litestar], indexed: 
     "query",
     ['"', "*", "-", "NEAR(a b)", "a OR", "'; DROP TABLE actor; --", "title:x", "^x", "(((", "é" * 300, "x" * 999],
 )
-def test_hostile_queries_get_an_answer_not_an_engine_error(client: TestClient[Litestar], indexed: Litestar, query: str) -> None:
+def test_hostile_queries_get_an_answer_not_an_engine_error(
+    client: TestClient[Litestar], indexed: Litestar, query: str
+) -> None:
     response = client.get("/api/v1/search", params={"q": query})
     assert response.status_code == 200
     assert "total" in response.json()
@@ -64,9 +66,17 @@ def test_hostile_queries_get_an_answer_not_an_engine_error(client: TestClient[Li
 
 @pytest.mark.parametrize(
     ("params", "status"),
-    [({"q": "x" * 1001}, 400), ({"kind": "licorne"}, 400), ({"region": "99"}, 400), ({"inconnu": "1"}, 400), ({"q": "zzzz", "page": "500"}, 404)],
+    [
+        ({"q": "x" * 1001}, 400),
+        ({"kind": "licorne"}, 400),
+        ({"region": "99"}, 400),
+        ({"inconnu": "1"}, 400),
+        ({"q": "zzzz", "page": "500"}, 404),
+    ],
 )
-def test_bad_search_parameters_are_clear_4xx(client: TestClient[Litestar], indexed: Litestar, params: dict[str, str], status: int) -> None:
+def test_bad_search_parameters_are_clear_4xx(
+    client: TestClient[Litestar], indexed: Litestar, params: dict[str, str], status: int
+) -> None:
     response = client.get("/api/v1/search", params=params)
     assert response.status_code == status
     assert response.headers["content-type"].startswith("application/problem+json")
@@ -80,7 +90,10 @@ def test_an_actor_created_in_the_interface_is_found_after_the_outbox_runs(
         session.commit()
     sign_in(client, "chercheuse@example.fr")
     form = client.get("/annuaire/nouveau").text
-    client.post("/annuaire/nouveau", data={"name": "Observatoire Quokka", "kind": "research_unit", "_csrf_token": csrf_from(form)})
+    client.post(
+        "/annuaire/nouveau",
+        data={"name": "Observatoire Quokka", "kind": "research_unit", "_csrf_token": csrf_from(form)},
+    )
     drain(database, indexed.state.search_engine)
     hits = client.get("/api/v1/search?q=quokka").json()["hits"]
     assert hits[0]["title"] == "Observatoire Quokka"
