@@ -348,12 +348,13 @@ def scale_run(n: int, repeats: int, queries: int) -> dict[str, float]:
     assert seeds is not None
     catalogue = SyntheticCatalogue(*seeds)
     records, truth = catalogue.generate(n)
-    times = []
+    times, cpu_times = [], []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         index = DuplicateIndex.build(records)
         matches = index.duplicates()
         times.append(time.perf_counter() - start)
+        cpu_times.append(time.process_time() - cpu_start)
     ids = index.table.ids
     candidates = {_pair(ids[a], ids[b]) for a, b in zip(*(x.tolist() for x in index.pairs), strict=True)}
     found = {(m.a, m.b) for m in matches}
@@ -373,6 +374,8 @@ def scale_run(n: int, repeats: int, queries: int) -> dict[str, float]:
     return {
         "records": len(records),
         "time_median": statistics.median(times),
+        "cpu_median": statistics.median(cpu_times),
+        "load_average": os.getloadavg()[0],
         "time_min": min(times),
         "runs": repeats,
         "completeness": len(candidates & truth) / len(truth),
@@ -396,9 +399,12 @@ def scale_section(*, full: bool) -> list[str]:
         "(typos, reordered title, truncated summary, other region). Time = DuplicateIndex.build + duplicates() "
         "(= find_duplicates), generation excluded; peak memory includes generation (ru_maxrss of a fresh process).",
         "",
-        "| records | time (median of runs) | pair completeness | candidates / record | P / R at default "
+        "The machine is shared: wall time depends on the other jobs (load average shown); CPU time "
+        "(process time, all threads) depends less on them.",
+        "",
+        "| records | wall time | CPU time | load | pair completeness | candidates / record | P / R at default "
         "| match_one p50 / p95 | peak memory |",
-        "|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     sizes = [(100_000, 3, 400)] + ([(1_000_000, 1, 400)] if full else [])
     for n, repeats, queries in sizes:
@@ -408,7 +414,8 @@ def scale_section(*, full: bool) -> list[str]:
         )
         r = json.loads(done.stdout.strip().splitlines()[-1])
         out.append(
-            f"| {int(r['records']):,} | {r['time_median']:.1f} s ({int(r['runs'])} runs) | {r['completeness']:.4f} "
+            f"| {int(r['records']):,} | {r['time_median']:.1f} s (median of {int(r['runs'])}) "
+            f"| {r['cpu_median']:.1f} s | {r['load_average']:.1f} | {r['completeness']:.4f} "
             f"| {r['candidates_per_record']:.1f} | {r['precision']:.3f} / {r['recall']:.3f} "
             f"| {r['match_one_p50_ms']:.1f} / {r['match_one_p95_ms']:.1f} ms ({int(r['queries'])} queries) "
             f"| {r['peak_mb']:,.0f} MB |"

@@ -21,11 +21,15 @@ from litestar.types import ASGIApp
 from hub import observability
 from hub.accounts import routes as account_routes
 from hub.db import Database, make_engine
+from hub.dedup import api as dedup_api
+from hub.dedup import routes as dedup_routes
 from hub.directory import api as directory_api
 from hub.directory import routes as directory_routes
 from hub.errors import HubError
 from hub.indexing import routes as search_routes
 from hub.indexing.services import IndexWorker
+from hub.matchmaking import routes as matchmaking_routes
+from hub.matchmaking.services import SuggestionGraphs
 from hub.observability import Metrics, RequestContextMiddleware, configure_logging
 from hub.projects import api as project_api
 from hub.projects import routes as project_routes
@@ -68,8 +72,9 @@ def open_search_engine(settings: Settings) -> SearchEngine:
 def create_app(settings: Settings, database: Database | None = None, *, background_indexing: bool = True) -> Litestar:
     """The hub's Litestar application for `settings`; `database` defaults to the configured URL.
 
-    With `background_indexing`, a worker thread applies the search outbox after each commit;
-    without it (tests driving one connection), the caller drains the outbox itself.
+    With `background_indexing`, a worker thread applies the search outbox after each commit and partner
+    suggestions are rebuilt in a background thread; without it (tests driving one connection), the caller
+    drains the outbox itself and suggestions are rebuilt within the request that notices a change.
     """
     configure_logging(settings.log_level, json_logs=settings.is_production)
     metrics = Metrics()
@@ -77,6 +82,7 @@ def create_app(settings: Settings, database: Database | None = None, *, backgrou
         database = Database(make_engine(settings.effective_database_url))
     search_engine = open_search_engine(settings)
     indexer = IndexWorker(database, search_engine)
+    suggestion_graphs = SuggestionGraphs(database, background=background_indexing)
     static_routers = [
         create_static_files_router(
             path="/static/hub", directories=[HUB_STATIC_DIR], name="static.hub", send_as_attachment=False
@@ -95,11 +101,14 @@ def create_app(settings: Settings, database: Database | None = None, *, backgrou
             *territory_routes.ROUTES,
             *directory_routes.ROUTES,
             *project_routes.ROUTES,
+            *dedup_routes.ROUTES,
             *account_routes.ROUTES,
             *directory_api.ROUTES,
+            *dedup_api.ROUTES,
             *project_api.ROUTES,
             *territory_api.ROUTES,
             *search_routes.ROUTES,
+            *matchmaking_routes.ROUTES,
             *observability.ROUTES,
             *static_routers,
         ],
@@ -114,6 +123,7 @@ def create_app(settings: Settings, database: Database | None = None, *, backgrou
                 "search_engine": search_engine,
                 "indexer": indexer,
                 "metrics": metrics,
+                "suggestion_graphs": suggestion_graphs,
             }
         ),
         on_startup=[indexer.start] if background_indexing else [],

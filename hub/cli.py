@@ -19,6 +19,8 @@ COMMANDS_HELP = {
     "search reindex": "rebuild the search index into a fresh one and swap it in (progress bar)",
     "search status": "show the engine, the index lag and any failures",
     "search work": "drain the search outbox in the foreground (a separate worker process)",
+    "dedup scan": "scan the catalogue for likely duplicate projects into review items (progress bar, resumable)",
+    "import": "import projects from a CSV file, all or nothing (--dry-run: report only)",
 }
 
 
@@ -135,6 +137,61 @@ def cmd_search_work(settings: Settings) -> int:
     return 0
 
 
+def cmd_dedup_scan(settings: Settings, *, restart: bool) -> int:
+    from hub.db import utcnow
+    from hub.dedup.services import scan_catalogue
+    from seed.load import text_progress
+
+    started = time.perf_counter()
+    started_at = utcnow()
+    with _database(settings).session() as session:
+        run = scan_catalogue(session, progress=text_progress(), restart=restart)
+    if run.finished_at is not None and run.finished_at < started_at:
+        print(f"This catalogue was already scanned (run n° {run.id}); use --restart to scan it again.")
+        return 0
+    print(
+        f"Duplicate scan n° {run.id}: {run.pairs_found} likely duplicate pairs in {run.clusters_total} groups, "
+        f"{run.pairs_recorded} newly proposed for review ({time.perf_counter() - started:.1f} s)."
+    )
+    return 0
+
+
+def cmd_import(settings: Settings, *, path: str, dry_run: bool, email: str) -> int:
+    from pathlib import Path
+
+    from sqlmodel import col, select
+
+    from hub.accounts.models import Account, AccountRole, Role
+    from hub.accounts.services import viewer_for
+    from hub.dedup.importer import MAX_FILE_BYTES, import_projects
+
+    file = Path(path)
+    if not file.is_file():
+        print(f"Fichier introuvable : {path}")
+        return 2
+    if file.stat().st_size > MAX_FILE_BYTES:
+        print(f"Le fichier dépasse {MAX_FILE_BYTES // 1024 // 1024} Mo : découpez-le.")
+        return 1
+    with _database(settings).session() as session:
+        statement = select(Account).join(AccountRole, col(AccountRole.account_id) == col(Account.id))
+        statement = statement.where(col(AccountRole.role) == Role.ADMIN)
+        if email:
+            statement = statement.where(col(Account.email) == email.lower())
+        account = session.exec(statement.order_by(col(Account.id))).first()
+        if account is None:
+            print(
+                f"No administrator account{' ' + email if email else ''}: imports are made on behalf of one (--as EMAIL)."
+            )
+            return 2
+        report = import_projects(session, file.read_bytes(), viewer_for(session, account), dry_run=dry_run)
+        if report.has_errors or dry_run:
+            session.rollback()
+        else:
+            session.commit()
+    print(report.as_text())
+    return 1 if report.has_errors else 0
+
+
 def cmd_serve(settings: Settings, *, reload: bool) -> int:
     import uvicorn
 
@@ -170,6 +227,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     search.add_parser("reindex", help=COMMANDS_HELP["search reindex"])
     search.add_parser("status", help=COMMANDS_HELP["search status"])
     search.add_parser("work", help=COMMANDS_HELP["search work"])
+    dedup = commands.add_parser("dedup", help="duplicate projects").add_subparsers(dest="dedup_command", required=True)
+    scan = dedup.add_parser("scan", help=COMMANDS_HELP["dedup scan"])
+    scan.add_argument("--restart", action="store_true", help="start a new run even if this catalogue was scanned")
+    importer = commands.add_parser("import", help=COMMANDS_HELP["import"])
+    importer.add_argument("file", help="CSV file (UTF-8, header line; see the README)")
+    importer.add_argument("--dry-run", action="store_true", help="report errors and duplicates, write nothing")
+    importer.add_argument("--as", dest="email", default="", help="administrator account (default: the first one)")
     args = parser.parse_args(argv)
     settings = _settings()
     if args.command == "setup":
@@ -177,6 +241,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "search":
         commands_by_name = {"reindex": cmd_search_reindex, "status": cmd_search_status, "work": cmd_search_work}
         return commands_by_name[args.search_command](settings)
+    if args.command == "dedup":
+        return cmd_dedup_scan(settings, restart=args.restart)
+    if args.command == "import":
+        return cmd_import(settings, path=args.file, dry_run=args.dry_run, email=args.email)
     if args.command == "serve":
         return cmd_serve(settings, reload=args.reload)
     if args.command == "db":

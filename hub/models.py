@@ -3,8 +3,10 @@
 from hub.accounts.models import Account, AccountRole, LoginAttempt, Person, UserSession
 from hub.changelog.models import ChangeLogEntry
 from hub.db import metadata
+from hub.dedup.models import DuplicatePair, DuplicateReview, DuplicateScanRun, ProjectMerge, ProjectTwin
 from hub.directory.models import Actor, ActorMembership, ActorPhaseLink, ActorSector
 from hub.indexing.models import SearchOutboxEntry
+from hub.matchmaking.models import SuggestionFeedback
 from hub.projects.models import Project, ProjectNeedLink, ProjectPartner, ProjectSector
 from hub.sectors.models import Sector
 from hub.territories.models import Territory
@@ -17,14 +19,20 @@ __all__ = [
     "ActorPhaseLink",
     "ActorSector",
     "ChangeLogEntry",
+    "DuplicatePair",
+    "DuplicateReview",
+    "DuplicateScanRun",
     "LoginAttempt",
     "Person",
     "Project",
+    "ProjectMerge",
     "ProjectNeedLink",
     "ProjectPartner",
     "ProjectSector",
+    "ProjectTwin",
     "SearchOutboxEntry",
     "Sector",
+    "SuggestionFeedback",
     "Territory",
     "UserSession",
     "metadata",

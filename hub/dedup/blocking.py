@@ -30,7 +30,6 @@ IntArray = npt.NDArray[np.int64]
 RARE_WORD_MAX_DF = 8  # a word in at most this many projects is a key on its own
 KEY_WORDS = 7  # the rarest words of a project whose pairs are keys (21 pair keys)
 FIELD_KEY_WORDS = 4  # same within the title, and within the lead of the summary (6 pair keys each)
-LEAD_WORDS = 20  # the lead: the first content words of the summary
 MAX_BLOCK = 40  # larger blocks are dropped
 MIN_SHARED_KEYS = 2  # pairs sharing fewer keys are left to the neighbour search
 NEIGHBOURS = 10  # nearest projects by cosine over uncommon words
@@ -55,7 +54,7 @@ class Keys:
     """Blocking keys as parallel arrays: key value and the row of the project carrying it."""
 
     keys: IntArray
-    rows: IntArray
+    rows: npt.NDArray[np.int32]
 
 
 def project_keys(
@@ -78,16 +77,17 @@ def project_keys(
     if vocab_size >= 1 << 27:
         raise ValueError("vocabulary too large for blocking keys (2**27 words)")
     all_keys: list[IntArray] = []
-    all_rows: list[IntArray] = []
+    all_rows: list[npt.NDArray[np.int32]] = []
     for start in range(0, text.shape[0], _ROW_CHUNK):
         stop = start + _ROW_CHUNK
         chunk = text[start:stop]
         words = chunk.indices.astype(np.int64)
         rows = np.repeat(np.arange(chunk.shape[0], dtype=np.int64), np.diff(chunk.indptr))
         freq = df[words] + extra_df
-        rare = (freq >= 2) & (freq <= RARE_WORD_MAX_DF)  # a word nobody else has cannot bring a candidate
+        # Kept even when found once: in an index, a new project having that word will meet it here.
+        rare = freq <= RARE_WORD_MAX_DF
         all_keys.append(words[rare])
-        all_rows.append(rows[rare] + start)
+        all_rows.append((rows[rare] + start).astype(np.int32))
         for counts, how_many in (
             (chunk, KEY_WORDS),
             (title[start:stop], FIELD_KEY_WORDS),
@@ -95,9 +95,9 @@ def project_keys(
         ):
             keys, key_rows = _pair_keys(counts, df, extra_df, how_many)
             all_keys.append(keys)
-            all_rows.append(key_rows + start)
+            all_rows.append((key_rows + start).astype(np.int32))
     if not all_keys:
-        return Keys(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+        return Keys(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32))
     return Keys(np.concatenate(all_keys), np.concatenate(all_rows))
 
 
@@ -137,20 +137,37 @@ class Postings:
     """Keys sorted for lookup: the rows of the projects carrying each key, by key."""
 
     keys: IntArray
-    rows: IntArray
+    rows: npt.NDArray[np.int32]
     keys_per_row: IntArray
 
     @classmethod
     def build(cls, keys: Keys, n_rows: int) -> Postings:
         """Sort keys, rows in order inside a key; a key found twice for one project (title and text) counts once."""
-        order = np.lexsort((keys.rows, keys.keys))
-        k, r = keys.keys[order], keys.rows[order]
-        keep = np.ones(len(k), dtype=bool)
-        keep[1:] = (k[1:] != k[:-1]) | (r[1:] != r[:-1])
-        return cls(k[keep], r[keep], np.bincount(r[keep], minlength=n_rows))
+        row_bits = max(1, int(n_rows).bit_length())
+        top_key = int(keys.keys.max()) if len(keys.keys) else 0
+        if top_key.bit_length() + row_bits <= 63:
+            # One in-place sort of packed (key | row) integers: far less memory and time than a lexsort.
+            packed = keys.keys << row_bits
+            packed |= keys.rows
+            packed.sort()
+            distinct = np.ones(len(packed), dtype=bool)
+            distinct[1:] = packed[1:] != packed[:-1]
+            packed = packed[distinct]
+            k, r = packed >> row_bits, packed & ((1 << row_bits) - 1)
+        else:
+            order = np.lexsort((keys.rows, keys.keys))
+            k, r = keys.keys[order], keys.rows[order]
+            keep = np.ones(len(k), dtype=bool)
+            keep[1:] = (k[1:] != k[:-1]) | (r[1:] != r[:-1])
+            k, r = k[keep], r[keep]
+        return cls(k, r.astype(np.int32), np.bincount(r, minlength=n_rows))
 
     def lookup(self, keys: IntArray) -> tuple[IntArray, IntArray]:
-        """Rows sharing MIN_SHARED_KEYS of `keys` (distinct), or all of theirs or ours; sorted, with the count."""
+        """Rows sharing any of `keys` (distinct), sorted, with how many they share.
+
+        Unlike candidate_pairs, one shared key is enough: checking one new project costs little, and a
+        single rare word (a brand name) already makes a stored project worth comparing.
+        """
         lo = np.searchsorted(self.keys, keys, side="left")
         hi = np.searchsorted(self.keys, keys, side="right")
         # A block that is full without the new project is still full with it.
@@ -158,9 +175,8 @@ class Postings:
         if not found:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty
-        rows, shared = np.unique(np.concatenate(found), return_counts=True)
-        enough = (shared >= MIN_SHARED_KEYS) | (shared >= len(keys)) | (shared >= self.keys_per_row[rows])
-        return rows[enough], shared[enough].astype(np.int64)
+        rows, shared = np.unique(np.concatenate(found).astype(np.int64), return_counts=True)
+        return rows, shared.astype(np.int64)
 
 
 def candidate_pairs(postings: Postings, n_rows: int) -> tuple[IntArray, IntArray, IntArray]:
@@ -177,7 +193,7 @@ def candidate_pairs(postings: Postings, n_rows: int) -> tuple[IntArray, IntArray
         block_starts = starts[sizes == size]
         if len(block_starts) == 0:
             continue
-        members = rows[block_starts[:, None] + np.arange(size)[None, :]]
+        members = rows[block_starts[:, None] + np.arange(size)[None, :]].astype(np.int64)  # int32 would overflow
         p, q = np.triu_indices(size, k=1)
         a, b = members[:, p].ravel(), members[:, q].ravel()
         lo, hi = np.minimum(a, b), np.maximum(a, b)
@@ -196,15 +212,12 @@ def candidate_pairs(postings: Postings, n_rows: int) -> tuple[IntArray, IntArray
 
 
 def uncommon(vectors: sparse.csr_matrix, df: IntArray) -> sparse.csr_matrix:
-    """`vectors` restricted to words found in 2 to NEIGHBOUR_MAX_DF projects (for the neighbour search).
-
-    A word found once (often a typo) cannot link two projects, and would crowd out the words that can.
-    """
-    out = vectors.copy()
-    freq = df[out.indices]
-    out.data[(freq > NEIGHBOUR_MAX_DF) | (freq < 2)] = 0.0
-    out.eliminate_zeros()
-    return sparse.csr_matrix(out)
+    """`vectors` (counts or weights) restricted to words found in at most NEIGHBOUR_MAX_DF projects."""
+    keep = df[vectors.indices] <= NEIGHBOUR_MAX_DF
+    rows = np.searchsorted(vectors.indptr, np.flatnonzero(keep), side="right") - 1
+    indptr = np.zeros(vectors.shape[0] + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=vectors.shape[0]), out=indptr[1:])
+    return sparse.csr_matrix((vectors.data[keep], vectors.indices[keep], indptr), shape=vectors.shape)
 
 
 def top_neighbours(

@@ -24,7 +24,8 @@ from hub.dedup.blocking import (
     top_neighbours,
     uncommon,
 )
-from hub.dedup.features import FEATURE_NAMES, RecordTable, Tokenised, Vocabulary, pair_features, shared_words
+from hub.dedup.corpus import RecordTable, Tokenised, Vocabulary, weighted
+from hub.dedup.features import FEATURE_NAMES, pair_features, shared_words
 from hub.dedup.scoring import probabilities, reasons
 
 IntArray = npt.NDArray[np.int64]
@@ -52,18 +53,23 @@ class Match:
 class DuplicateIndex:
     """Stored projects prepared for duplicate checks: vectors, blocking keys, vocabulary, nearest neighbours."""
 
-    def __init__(self, table: RecordTable, vocabulary: Vocabulary, regions: dict[str, int], postings: Postings):
+    def __init__(
+        self,
+        table: RecordTable,
+        vocabulary: Vocabulary,
+        regions: dict[str, int],
+        postings: Postings,
+        uncommon_vectors: sparse.csr_matrix,
+    ):
         self.table = table
         self.vocabulary = vocabulary
         self.regions = regions
         self.postings = postings
-        self.uncommon = uncommon(table.text, vocabulary.df)
-        self.uncommon_t = sparse.csr_matrix(self.uncommon.T)
+        self.uncommon_t = sparse.csr_matrix(uncommon_vectors.T)
         i, j, _ = candidate_pairs(postings, len(table.ids))
-        near = top_neighbours(self.uncommon, self.uncommon_t, NEIGHBOURS)
+        near = top_neighbours(uncommon_vectors, self.uncommon_t, NEIGHBOURS)
         self.pairs = merge_pairs(len(table.ids), (i, j), near)
-        rarity = vocabulary.idf / vocabulary.max_idf()
-        self.pair_stats = shared_words(table.text, table.text, *self.pairs, rarity, vocabulary.code)
+        self.pair_stats = shared_words(table, table, vocabulary, *self.pairs)
         # Each record's best text cosine with any candidate, the runner-up, and who holds the best.
         self.best = _best_two(len(table.ids), *self.pairs, self.pair_stats[0])
 
@@ -72,10 +78,13 @@ class DuplicateIndex:
         """Index `records` (the whole catalogue); costs a good part of a find_duplicates run."""
         vocabulary = Vocabulary()
         regions: dict[str, int] = {}
-        table = RecordTable.build(Tokenised.from_records(records), vocabulary, regions, grow=True)
-        keys = project_keys(table.text_counts, table.title_counts, table.lead_counts, vocabulary.df)
+        table, text, lead = RecordTable.build(Tokenised.from_records(records), vocabulary, regions, grow=True)
+        near_vectors = weighted(uncommon(text, vocabulary.df), table.text_norms, vocabulary.idf)
+        keys = project_keys(text, table.title_counts, lead, vocabulary.df)
+        del text, lead  # a million projects' word counts: freed before the keys are sorted
         postings = Postings.build(keys, len(table.ids))
-        return cls(table, vocabulary, regions, postings)
+        del keys
+        return cls(table, vocabulary, regions, postings, near_vectors)
 
     def __len__(self) -> int:
         return len(self.table.ids)
@@ -106,15 +115,15 @@ class DuplicateIndex:
 
     def match_one(self, record: Record, *, threshold: float | None = None, limit: int = 5) -> list[Match]:
         """The stored records that `record` (a project being created) most likely duplicates, best first."""
-        query = RecordTable.build(Tokenised.from_records([record]), self.vocabulary, self.regions, grow=False)
-        keys = project_keys(query.text_counts, query.title_counts, query.lead_counts, self.vocabulary.df, extra_df=1)
+        vocabulary = self.vocabulary
+        query, text, lead = RecordTable.build(Tokenised.from_records([record]), vocabulary, self.regions, grow=False)
+        keys = project_keys(text, query.title_counts, lead, vocabulary.df, extra_df=1)
         keyed, shared = self.postings.lookup(sorted_unique(keys.keys))
         if len(keyed) > MAX_CANDIDATES:
             # Keep the stored projects that share the most keys with the new one.
             keyed = keyed[np.lexsort((keyed, -shared))[:MAX_CANDIDATES]]
-        _, near = top_neighbours(
-            uncommon(query.text, self.vocabulary.df + 1), self.uncommon_t, NEIGHBOURS, skip_self_from=None
-        )
+        near_vector = weighted(uncommon(text, vocabulary.df + 1), query.text_norms, vocabulary.idf)
+        _, near = top_neighbours(near_vector, self.uncommon_t, NEIGHBOURS, skip_self_from=None)
         rows = sorted_unique(np.concatenate((keyed, near)))
         own_id = query.ids[0]
         rows = rows[np.array([self.table.ids[r] != own_id for r in rows.tolist()], dtype=bool)]
@@ -174,10 +183,7 @@ def _named_words(
     left: RecordTable, right: RecordTable, a: int, b: int, vocabulary: Vocabulary
 ) -> tuple[list[str], str | None]:
     """The shared model codes or numbers, and the rarest shared word, worth naming in the reasons."""
-    lm, rm = left.text_counts, right.text_counts
-    shared = np.intersect1d(
-        lm.indices[lm.indptr[a] : lm.indptr[a + 1]], rm.indices[rm.indptr[b] : rm.indptr[b + 1]], assume_unique=True
-    )
+    shared = np.intersect1d(left.words_of(a), right.words_of(b), assume_unique=True)
     if len(shared) == 0:
         return [], None
     rarity = vocabulary.idf[shared] / vocabulary.max_idf()

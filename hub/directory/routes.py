@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response, get, post
+from litestar.datastructures import State
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
@@ -15,6 +16,7 @@ from hub.directory.shapes import ActorInput
 from hub.errors import InvalidInput, PermissionDenied
 from hub.filters import KNOWN_ACTOR_PARAMS, actor_filters, check_known
 from hub.listing import parse_page
+from hub.matchmaking.services import actor_panel
 from hub.projects.services import projects_of_actor
 from hub.territories.services import list_departements, list_regions, list_sectors, territory_names
 from hub.validation import validate
@@ -62,7 +64,7 @@ def actor_list(request: Request[Any, Any, Any], db_session: DbSession, viewer: C
 @get("/annuaire/{slug:str}", name="directory.detail")
 @in_thread
 def actor_detail(
-    request: Request[Any, Any, Any], slug: FromPath[str], db_session: DbSession, viewer: CurrentViewer
+    request: Request[Any, Any, Any], slug: FromPath[str], db_session: DbSession, viewer: CurrentViewer, state: State
 ) -> Template:
     """An actor's page."""
     actor = services.get_actor(db_session, slug)
@@ -80,6 +82,7 @@ def actor_detail(
         is_member=services.is_member(db_session, viewer, actor.id),
         changes=list_changes(db_session, "actor", actor.id)[:20],
         names=territory_names(db_session),
+        suggestion_panel=actor_panel(db_session, state.suggestion_graphs, actor, viewer),
     )
 
 

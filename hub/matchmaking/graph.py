@@ -389,7 +389,8 @@ class PartnerGraph:
         """A reason naming up to two of these projects whose text similarity (``values``, aligned) is high enough."""
         keep = values >= _CLOSE_TEXT
         order = np.lexsort((projects[keep], -values[keep]))[:2]
-        labels = [self._labels[int(q)] for q in projects[keep][order]]
+        # two projects may share a title (i-Lab laureates): name it once
+        labels = list(dict.fromkeys(self._labels[int(q)] for q in projects[keep][order]))
         return [phrase(labels)] if labels else []
 
     def _sector_reason(self, actor_sectors: IntArray, target: FloatArray) -> list[str]:

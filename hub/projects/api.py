@@ -5,17 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from litestar import Request, get, patch, post
+from litestar import Request, Response, get, patch, post
 from litestar.params import FromPath, JSONBody
 from sqlmodel import Session
 
+from hub.dedup import services as dedup
 from hub.filters import KNOWN_PROJECT_PARAMS, check_known, project_filters
 from hub.listing import parse_page
 from hub.projects import services
 from hub.projects.models import Project
 from hub.projects.shapes import ProjectInput
 from hub.validation import validate
-from hub.web import CurrentViewer, DbSession, in_thread, require_viewer
+from hub.web import CurrentViewer, DbSession, in_thread, problem, require_viewer
 
 
 def project_json(db_session: Session, project: Project) -> dict[str, Any]:
@@ -93,29 +94,60 @@ def get_project(project_id: FromPath[int], db_session: DbSession) -> dict[str, A
     return project_json(db_session, services.get_project_by_id(db_session, project_id))
 
 
+def _confirmed(data: dict[str, Any]) -> bool:
+    """Pops `confirm_distinct` (not a project field): the client says the project differs from its look-alikes."""
+    return data.pop("confirm_distinct", False) is True
+
+
+def _duplicates_problem(candidates: list[dedup.Candidate]) -> Response[Any]:
+    response = problem(
+        409,
+        "Doublon probable",
+        "Des projets semblables existent déjà. Vérifiez-les ; s’il s’agit d’un projet différent, "
+        "renvoyez la requête avec « confirm_distinct »: true.",
+    )
+    body = dict(response.content) | {"candidates": [c.as_json() for c in candidates]}
+    return Response(content=body, status_code=409, media_type="application/problem+json")
+
+
 @post("/api/v1/projects", name="api.projects.create", status_code=201)
 @in_thread
-def create_project(data: JSONBody[dict[str, Any]], db_session: DbSession, viewer: CurrentViewer) -> dict[str, Any]:
-    """Create a project (signed in; send the X-CSRFToken header). Invalid fields: 422 problem details."""
+def create_project(
+    data: JSONBody[dict[str, Any]], db_session: DbSession, viewer: CurrentViewer
+) -> dict[str, Any] | Response[Any]:
+    """Create a project (signed in; X-CSRFToken header). Invalid fields: 422. Likely duplicates: 409 problem
+    details with `candidates`, unless `confirm_distinct: true` (then 201 with `possible_duplicates`)."""
     require_viewer(viewer)
-    project = services.create_project(db_session, validate(ProjectInput, data), viewer)
+    confirmed = _confirmed(data)
+    project_input = validate(ProjectInput, data)
+    candidates = dedup.check_input(db_session, project_input)
+    if candidates and not confirmed:
+        return _duplicates_problem(candidates)
+    project = services.create_project(db_session, project_input, viewer)
+    dedup.check_project(db_session, project, declared_distinct=bool(candidates))
     db_session.commit()
-    return project_json(db_session, project)
+    return project_json(db_session, project) | {"possible_duplicates": [c.as_json() for c in candidates]}
 
 
 @patch("/api/v1/projects/{project_id:int}", name="api.projects.update")
 @in_thread
 def update_project(
     project_id: FromPath[int], data: JSONBody[dict[str, Any]], db_session: DbSession, viewer: CurrentViewer
-) -> dict[str, Any]:
-    """Change some fields of a project (its creator, its carrier's members, administrators)."""
+) -> dict[str, Any] | Response[Any]:
+    """Change some fields of a project (its creator, its carrier's members, administrators); same 409 as create."""
     require_viewer(viewer)
+    confirmed = _confirmed(data)
     project = services.get_project_by_id(db_session, project_id)
     merged = services.project_to_input(db_session, project) | data
     merged = {k: v for k, v in merged.items() if k in ProjectInput.model_fields}
-    services.update_project(db_session, project, validate(ProjectInput, merged), viewer)
+    project_input = validate(ProjectInput, merged)
+    candidates = dedup.check_input(db_session, project_input, project_id=project_id)
+    if candidates and not confirmed:
+        return _duplicates_problem(candidates)
+    services.update_project(db_session, project, project_input, viewer)
+    dedup.check_project(db_session, project, declared_distinct=bool(candidates))
     db_session.commit()
-    return project_json(db_session, project)
+    return project_json(db_session, project) | {"possible_duplicates": [c.as_json() for c in candidates]}
 
 
 ROUTES = [list_projects, get_project, create_project, update_project]

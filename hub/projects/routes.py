@@ -5,16 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response, get, post
+from litestar.datastructures import State
 from litestar.params import FromPath, JSONBody, URLEncodedBody
 from litestar.response import Redirect, Template
 from sqlmodel import col, select
 
 from hub.accounts.viewer import Viewer
 from hub.changelog.services import list_changes
+from hub.dedup import decisions as dedup_decisions
+from hub.dedup import services as dedup
 from hub.directory.models import Actor, ActorMembership, MembershipStatus
 from hub.errors import InvalidInput, PermissionDenied
 from hub.filters import KNOWN_PROJECT_PARAMS, check_known, project_filters
 from hub.listing import parse_page
+from hub.matchmaking.services import project_panel
 from hub.projects import services
 from hub.projects.models import PartnerRole, ProjectNeed, ProjectPhase, RegulatoryStatus, ReimbursementStatus
 from hub.projects.shapes import ProjectInput
@@ -24,7 +28,8 @@ from hub.web import CurrentViewer, DbSession, flash_cookie, form_dict, in_thread
 
 FormData = URLEncodedBody[dict[str, Any]]
 _LISTS = ("sectors", "needs")
-_FLAGS = ("has_patient_involvement", "has_professional_involvement")
+_FLAGS = ("has_patient_involvement", "has_professional_involvement", "confirm_distinct")
+_CONFIRM = "Des projets semblables existent déjà : ouvrez-les pour vérifier, puis cochez cette case s’il s’agit bien d’un projet différent."
 
 
 def _carrier_choices(db_session: DbSession, viewer: Viewer) -> list[Actor]:
@@ -79,7 +84,7 @@ def project_list(request: Request[Any, Any, Any], db_session: DbSession, viewer:
 @get("/projets/{slug:str}", name="projects.detail")
 @in_thread
 def project_detail(
-    request: Request[Any, Any, Any], slug: FromPath[str], db_session: DbSession, viewer: CurrentViewer
+    request: Request[Any, Any, Any], slug: FromPath[str], db_session: DbSession, viewer: CurrentViewer, state: State
 ) -> Template | Response[Any]:
     """A project's page; a merged project redirects to its successor."""
     project = services.get_project(db_session, slug)
@@ -100,6 +105,8 @@ def project_detail(
         can_edit=services.can_edit_project(db_session, viewer, project),
         changes=list_changes(db_session, "project", project.id)[:20],
         names=territory_names(db_session),
+        duplicates=dedup_decisions.project_duplicates(db_session, project),
+        suggestion_panel=project_panel(db_session, state.suggestion_graphs, project, viewer),
     )
 
 
@@ -110,6 +117,7 @@ def _form(
     values: dict[str, Any],
     errors: dict[str, str],
     project: Any = None,
+    candidates: list[dedup.Candidate] | None = None,
 ) -> Template:
     errors = {("partner_lines" if field == "partners" else field): message for field, message in errors.items()}
     return page(
@@ -120,6 +128,7 @@ def _form(
         values=values,
         errors=errors,
         project=project,
+        candidates=[c.as_json() for c in candidates or []],
         carriers_options=[(a.id, a.name) for a in _carrier_choices(db_session, viewer)],
         **_choices(db_session),
     )
@@ -128,7 +137,7 @@ def _form(
 def _input_values(db_session: DbSession, data: JSONBody[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, Any]]:
     """(values to show again, values to validate) from the submitted form."""
     values = form_dict(data, lists=_LISTS, flags=_FLAGS)
-    to_validate = {k: v for k, v in values.items() if k != "partner_lines"}
+    to_validate = {k: v for k, v in values.items() if k not in ("partner_lines", "confirm_distinct")}
     to_validate["partners"] = services.resolve_partner_lines(db_session, str(values.get("partner_lines", "")))
     if to_validate.get("carrier_id") in ("", None):
         to_validate["carrier_id"] = None
@@ -153,7 +162,12 @@ def project_create(
     values: dict[str, Any] = form_dict(data, lists=_LISTS, flags=_FLAGS)
     try:
         values, to_validate = _input_values(db_session, data)
-        project = services.create_project(db_session, validate(ProjectInput, to_validate), signed_in)
+        project_input = validate(ProjectInput, to_validate)
+        candidates = dedup.check_input(db_session, project_input)
+        if candidates and not values["confirm_distinct"]:
+            return _form(request, signed_in, db_session, values, {"confirm_distinct": _CONFIRM}, None, candidates)
+        project = services.create_project(db_session, project_input, signed_in)
+        dedup.check_project(db_session, project, declared_distinct=bool(candidates))
         db_session.commit()
     except InvalidInput as exc:
         db_session.rollback()
@@ -190,7 +204,12 @@ def project_edit(
     values: dict[str, Any] = form_dict(data, lists=_LISTS, flags=_FLAGS)
     try:
         values, to_validate = _input_values(db_session, data)
-        services.update_project(db_session, project, validate(ProjectInput, to_validate), signed_in)
+        project_input = validate(ProjectInput, to_validate)
+        candidates = dedup.check_input(db_session, project_input, project_id=project.id)
+        if candidates and not values["confirm_distinct"]:
+            return _form(request, signed_in, db_session, values, {"confirm_distinct": _CONFIRM}, project, candidates)
+        services.update_project(db_session, project, project_input, signed_in)
+        dedup.check_project(db_session, project, declared_distinct=bool(candidates))
         db_session.commit()
     except InvalidInput as exc:
         db_session.rollback()

@@ -1,0 +1,472 @@
+"""Partner suggestions in the product: the graph built from the database, kept fresh, and people's feedback."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
+
+from hub.accounts.viewer import Viewer
+from hub.db import Database
+from hub.directory.models import Actor, ActorMembership, ActorSector, MembershipStatus, VerificationStatus
+from hub.directory.services import can_edit_actor
+from hub.errors import LoginRequired, NotFound, PermissionDenied
+from hub.matchmaking.graph import PartnerGraph, Suggestion, UnknownNode, build_graph
+from hub.matchmaking.models import SuggestionFeedback, SuggestionSubject, SuggestionVerdict
+from hub.projects.models import Project, ProjectNeedLink, ProjectPartner, ProjectSector, ProjectStatus
+from hub.projects.services import can_edit_project
+from hub.sectors.models import Sector
+from hub.territories.models import Territory
+
+log = logging.getLogger("hub.matchmaking")
+
+PANEL_SIZE = 5
+GAP_CANDIDATES = 3
+# The roles every health-innovation consortium should hold (issue 5): graph need names, in display order.
+CONSORTIUM_ROLES: tuple[tuple[str, str], ...] = (
+    ("patients", "Association de patients ou d’usagers"),
+    ("experimentation_site", "Lieu d’expérimentation (établissement de santé volontaire ou living lab)"),
+    ("research", "Équipe de recherche (unité de recherche ou université)"),
+    ("industry", "Partenaire industriel (entreprise)"),
+)
+# Version = what changes when a suggestion could change: rows and last edits of projects, actors and partners.
+Version = tuple[Any, ...]
+
+
+def data_version(session: Session) -> Version:
+    """A cheap fingerprint of the data the graph is built from (one query)."""
+    row = (
+        session.connection()
+        .execute(
+            sa_select(
+                sa_select(func.count()).select_from(Project).scalar_subquery(),
+                sa_select(func.max(col(Project.updated_at))).scalar_subquery(),
+                sa_select(func.count()).select_from(Actor).scalar_subquery(),
+                sa_select(func.max(col(Actor.updated_at))).scalar_subquery(),
+                sa_select(func.count()).select_from(ProjectPartner).scalar_subquery(),
+            )
+        )
+        .one()
+    )
+    return tuple(str(value) for value in row)
+
+
+def load_graph(session: Session) -> PartnerGraph:
+    """Build the partner graph from the active catalogue and the listed actors (a few queries, no N+1)."""
+    regions = dict(session.exec(select(Territory.id, Territory.name)).all())
+    sector_labels = dict(session.exec(select(Sector.code, Sector.label)).all())
+    actors = (
+        session.connection()
+        .execute(
+            sa_select(
+                col(Actor.id),
+                col(Actor.kind),
+                col(Actor.region_id),
+                col(Actor.verification_status),
+                col(Actor.is_experimentation_volunteer),
+            )
+        )
+        .all()
+    )
+    listed = {a[0] for a in actors if a[3] != VerificationStatus.WITHDRAWN}
+    actor_sectors: dict[int, list[str]] = {}
+    for actor_id, code in session.exec(select(ActorSector.actor_id, ActorSector.sector_code)).all():
+        actor_sectors.setdefault(actor_id, []).append(sector_labels.get(code, code))
+    actor_attributes: dict[int, dict[str, object]] = {}
+    for row_id, kind, region, status, volunteer in actors:
+        listed_id = int(row_id or 0)
+        if listed_id not in listed:
+            continue
+        attributes: dict[str, object] = {"kind": str(kind), "sectors": actor_sectors.get(listed_id, [])}
+        attributes["region"] = regions.get(region) if region else None
+        attributes["verified"] = status == VerificationStatus.VERIFIED
+        if volunteer:
+            # the directory records volunteering, not refusal: leave it unknown otherwise (the graph reads False
+            # as "refuses experiments")
+            attributes["volunteer"] = True
+        actor_attributes[listed_id] = attributes
+
+    projects = (
+        session.connection()
+        .execute(
+            sa_select(
+                col(Project.id),
+                col(Project.title),
+                col(Project.summary),
+                col(Project.description),
+                col(Project.carrier_id),
+                col(Project.region_id),
+            ).where(col(Project.status) == ProjectStatus.ACTIVE)
+        )
+        .all()
+    )
+    active = {p[0] for p in projects}
+    project_sectors: dict[int, list[str]] = {}
+    for project_id, code in session.exec(select(ProjectSector.project_id, ProjectSector.sector_code)).all():
+        project_sectors.setdefault(project_id, []).append(sector_labels.get(code, code))
+    needs: dict[int, list[str]] = {}
+    for project_id, need in session.exec(select(ProjectNeedLink.project_id, ProjectNeedLink.need)).all():
+        if str(need) != "partners":  # "des partenaires" in general: no kind of actor fills it alone
+            needs.setdefault(project_id, []).append(str(need))
+    participations = [
+        (project_id, actor_id)
+        for project_id, actor_id in session.exec(select(ProjectPartner.project_id, ProjectPartner.actor_id)).all()
+        if project_id in active and actor_id in listed
+    ]
+    texts: dict[int, str] = {}
+    labels: dict[int, str] = {}
+    project_attributes: dict[int, dict[str, object]] = {}
+    for row_id, title, summary, description, carrier_id, region in projects:
+        active_id = int(row_id or 0)
+        if carrier_id is not None and carrier_id in listed:
+            participations.append((active_id, carrier_id))
+        texts[active_id] = " ".join(part for part in (title, summary, description) if part)
+        labels[active_id] = title
+        attributes = {"sectors": project_sectors.get(active_id, []), "region": regions.get(region) if region else None}
+        if active_id in needs:  # none declared: the graph checks the core roles instead
+            attributes["needs"] = needs[active_id]
+        project_attributes[active_id] = attributes
+    return build_graph(
+        participations,
+        project_texts=texts,
+        actor_attributes=actor_attributes,
+        project_attributes=project_attributes,
+        project_labels=labels,
+    )
+
+
+# Graphs already built in this process, by database and data version: app instances (one per test, or one per
+# worker) share them, and a rolled-back change finds the previous graph again.
+_BUILT: OrderedDict[tuple[str, Version], PartnerGraph] = OrderedDict()
+_BUILT_LOCK = threading.Lock()
+_BUILT_SIZE = 4
+
+
+def _database_key(database: Database) -> str:
+    return database.bind.engine.url.render_as_string(hide_password=True)
+
+
+class SuggestionGraphs:
+    """The last built partner graph for one database, refreshed after changes without slowing requests.
+
+    With ``background``, a request never waits once a graph exists: at most every ``check_every_seconds`` a
+    thread compares the data version and rebuilds when it moved; requests meanwhile use the last graph. Without
+    it (tests on one connection), the version is checked on each request and a change is rebuilt at once.
+    """
+
+    def __init__(self, database: Database, *, background: bool = True, check_every_seconds: float = 10.0) -> None:
+        """Nothing is built before the first request."""
+        self.database = database
+        self.background = background
+        self.check_every_seconds = check_every_seconds
+        self.last_build_seconds: float | None = None
+        self._graph: PartnerGraph | None = None
+        self._version: Version | None = None
+        self._checked_at = 0.0
+        self._lock = threading.Lock()
+        self._refreshing = threading.Event()
+
+    def graph(self, session: Session) -> PartnerGraph:
+        """The graph to answer this request with (built here only for the first request, or in tests)."""
+        if self._graph is None or not self.background:
+            with self._lock:
+                self._refresh(session)
+        elif time.monotonic() - self._checked_at >= self.check_every_seconds and not self._refreshing.is_set():
+            self._refreshing.set()
+            threading.Thread(target=self._refresh_in_background, name="suggestion-graph", daemon=True).start()
+        assert self._graph is not None
+        return self._graph
+
+    def _refresh_in_background(self) -> None:
+        try:
+            with self._lock, self.database.session() as session:
+                self._refresh(session)
+        except Exception:
+            log.exception("partner graph refresh failed; the previous graph stays in use")
+        finally:
+            self._checked_at = time.monotonic()  # a failing database is retried after the interval, not at once
+            self._refreshing.clear()
+
+    def _refresh(self, session: Session) -> None:
+        version = data_version(session)
+        self._checked_at = time.monotonic()
+        if self._graph is not None and version == self._version:
+            return
+        key = (_database_key(self.database), version)
+        with _BUILT_LOCK:
+            graph = _BUILT.get(key)
+        if graph is None:
+            started = time.perf_counter()
+            graph = load_graph(session)
+            self.last_build_seconds = time.perf_counter() - started
+            log.info("partner graph built in %.2f s", self.last_build_seconds)
+            with _BUILT_LOCK:
+                _BUILT[key] = graph
+                while len(_BUILT) > _BUILT_SIZE:
+                    _BUILT.popitem(last=False)
+        self._graph, self._version = graph, version
+
+
+# -- what the pages and the API show ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SuggestedActor:
+    """An actor suggested to a project or an actor, ready to show."""
+
+    id: int
+    slug: str
+    name: str
+    kind: str
+    reasons: tuple[str, ...]
+    score: float
+    is_useful: bool = False
+
+
+@dataclass(frozen=True)
+class SuggestedProject:
+    """A project suggested to an actor, ready to show."""
+
+    id: int
+    slug: str
+    title: str
+    reasons: tuple[str, ...]
+    score: float
+    is_useful: bool = False
+
+
+@dataclass(frozen=True)
+class RoleGap:
+    """A role the consortium lacks, with the best candidates to fill it."""
+
+    role: str
+    label: str
+    candidates: tuple[SuggestedActor, ...]
+
+
+@dataclass(frozen=True)
+class SuggestionPanel:
+    """What the "Partenaires suggérés" panel shows for one project or actor."""
+
+    subject_kind: SuggestionSubject
+    subject_id: int
+    url: str
+    actors: tuple[SuggestedActor, ...] = ()
+    projects: tuple[SuggestedProject, ...] = ()
+    gaps: tuple[RoleGap, ...] | None = None
+    is_ready: bool = True  # False: the subject is newer than the graph (it will be in a few seconds)
+    can_give_feedback: bool = False
+    dismissed_count: int = 0
+    useful: frozenset[tuple[str, int]] = field(default_factory=frozenset)
+
+
+def _feedback(session: Session, kind: SuggestionSubject, subject_id: int) -> dict[tuple[str, int], str]:
+    rows = session.exec(
+        select(SuggestionFeedback).where(
+            col(SuggestionFeedback.subject_kind) == kind, col(SuggestionFeedback.subject_id) == subject_id
+        )
+    ).all()
+    return {(str(r.suggested_kind), r.suggested_id): str(r.verdict) for r in rows}
+
+
+def _actors(
+    session: Session, suggestions: Iterable[Suggestion], feedback: dict[tuple[str, int], str], limit: int
+) -> tuple[SuggestedActor, ...]:
+    """Suggestions as shown: dismissed ones left out, names read fresh from the directory."""
+    kept = [s for s in suggestions if feedback.get(("actor", int(s.actor_id))) != "dismissed"][:limit]
+    ids = [int(s.actor_id) for s in kept]
+    rows = {a.id: a for a in session.exec(select(Actor).where(col(Actor.id).in_(ids))).all()} if ids else {}
+    return tuple(
+        SuggestedActor(
+            id=int(s.actor_id),
+            slug=rows[int(s.actor_id)].slug,
+            name=rows[int(s.actor_id)].name,
+            kind=str(rows[int(s.actor_id)].kind),
+            reasons=s.reasons
+            + (
+                ("volontaire pour accueillir des expérimentations",)
+                if rows[int(s.actor_id)].is_experimentation_volunteer
+                else ()
+            ),
+            score=round(s.score, 4),
+            is_useful=feedback.get(("actor", int(s.actor_id))) == "useful",
+        )
+        for s in kept
+        if int(s.actor_id) in rows
+    )
+
+
+def _dismissed(feedback: dict[tuple[str, int], str]) -> int:
+    return sum(1 for verdict in feedback.values() if verdict == "dismissed")
+
+
+def project_panel(
+    session: Session, graphs: SuggestionGraphs, project: Project, viewer: Viewer | None, *, with_gaps: bool = True
+) -> SuggestionPanel:
+    """Partners suggested to a project, without those its editors dismissed, and its consortium gaps."""
+    assert project.id is not None
+    feedback = _feedback(session, SuggestionSubject.PROJECT, project.id)
+    dismissed = _dismissed(feedback)
+    base = SuggestionPanel(
+        subject_kind=SuggestionSubject.PROJECT,
+        subject_id=project.id,
+        url=f"/projets/{project.slug}",
+        can_give_feedback=can_edit_project(session, viewer, project),
+        dismissed_count=dismissed,
+    )
+    graph = graphs.graph(session)
+    try:
+        suggestions = graph.suggest_for_project(project.id, PANEL_SIZE + dismissed)
+    except UnknownNode:
+        return _replace(base, is_ready=False)
+    gaps = consortium_gaps(session, graph, project.id, feedback) if with_gaps else None
+    return _replace(base, actors=_actors(session, suggestions, feedback, PANEL_SIZE), gaps=gaps)
+
+
+def consortium_gaps(
+    session: Session, graph: PartnerGraph, project_id: int, feedback: dict[tuple[str, int], str] | None = None
+) -> tuple[RoleGap, ...]:
+    """The core roles no member of the project fills, each with its best candidates (dismissed ones left out)."""
+    feedback = feedback if feedback is not None else _feedback(session, SuggestionSubject.PROJECT, project_id)
+    # ask for more than shown: dismissed candidates are dropped, and volunteers move up for experiments
+    missing = graph.missing_roles(project_id, [role for role, _ in CONSORTIUM_ROLES], 10 + _dismissed(feedback))
+    gaps = []
+    for role, label in CONSORTIUM_ROLES:
+        if role not in missing:
+            continue
+        candidates = _actors(session, missing[role], feedback, len(missing[role]))
+        if role == "experimentation_site":
+            candidates = tuple(sorted(candidates, key=lambda c: not any("volontaire" in r for r in c.reasons)))
+        gaps.append(RoleGap(role=role, label=label, candidates=candidates[:GAP_CANDIDATES]))
+    return tuple(gaps)
+
+
+def actor_panel(session: Session, graphs: SuggestionGraphs, actor: Actor, viewer: Viewer | None) -> SuggestionPanel:
+    """Actors to meet and projects to join, suggested to an actor, without those its members dismissed."""
+    assert actor.id is not None
+    feedback = _feedback(session, SuggestionSubject.ACTOR, actor.id)
+    dismissed = _dismissed(feedback)
+    base = SuggestionPanel(
+        subject_kind=SuggestionSubject.ACTOR,
+        subject_id=actor.id,
+        url=f"/annuaire/{actor.slug}",
+        can_give_feedback=can_edit_actor(session, viewer, actor),
+        dismissed_count=dismissed,
+    )
+    try:
+        found = graphs.graph(session).suggest_for_actor(actor.id, PANEL_SIZE + dismissed)
+    except UnknownNode:
+        return _replace(base, is_ready=False)
+    kept = [p for p in found.projects if feedback.get(("project", int(p.project_id))) != "dismissed"][:PANEL_SIZE]
+    ids = [int(p.project_id) for p in kept]
+    rows = {p.id: p for p in session.exec(select(Project).where(col(Project.id).in_(ids))).all()} if ids else {}
+    projects = tuple(
+        SuggestedProject(
+            id=int(p.project_id),
+            slug=rows[int(p.project_id)].slug,
+            title=rows[int(p.project_id)].title,
+            reasons=p.reasons,
+            score=round(p.score, 4),
+            is_useful=feedback.get(("project", int(p.project_id))) == "useful",
+        )
+        for p in kept
+        if int(p.project_id) in rows
+    )
+    return _replace(base, actors=_actors(session, found.actors, feedback, PANEL_SIZE), projects=projects)
+
+
+def _replace(panel: SuggestionPanel, **changes: Any) -> SuggestionPanel:
+    values = {name: getattr(panel, name) for name in panel.__dataclass_fields__}
+    values.update(changes)
+    return SuggestionPanel(**values)
+
+
+def check_can_sort(session: Session, viewer: Viewer | None, subject: Project | Actor) -> None:
+    """LoginRequired or PermissionDenied unless the person may edit the project or actor (and so sort its list)."""
+    if viewer is None:
+        raise LoginRequired("Connectez-vous pour trier les suggestions.")
+    if isinstance(subject, Project):
+        allowed = can_edit_project(session, viewer, subject)
+    else:
+        allowed = can_edit_actor(session, viewer, subject)
+    if not allowed:
+        raise PermissionDenied("Seules les personnes qui gèrent cette fiche peuvent trier ses suggestions.")
+
+
+def record_feedback(
+    session: Session,
+    viewer: Viewer | None,
+    subject: Project | Actor,
+    suggested_kind: SuggestionSubject,
+    suggested_id: int,
+    verdict: SuggestionVerdict,
+) -> SuggestionFeedback:
+    """Dismiss a suggestion or mark it useful; only people who may edit the project or actor can."""
+    check_can_sort(session, viewer, subject)
+    assert viewer is not None
+    kind = SuggestionSubject.PROJECT if isinstance(subject, Project) else SuggestionSubject.ACTOR
+    target = Actor if suggested_kind == SuggestionSubject.ACTOR else Project
+    if session.get(target, suggested_id) is None:
+        raise NotFound("Cette suggestion n’existe pas.")
+    assert subject.id is not None
+    row = session.exec(
+        select(SuggestionFeedback).where(
+            col(SuggestionFeedback.subject_kind) == kind,
+            col(SuggestionFeedback.subject_id) == subject.id,
+            col(SuggestionFeedback.suggested_kind) == suggested_kind,
+            col(SuggestionFeedback.suggested_id) == suggested_id,
+        )
+    ).first()
+    if row is None:
+        row = SuggestionFeedback(
+            subject_kind=kind,
+            subject_id=subject.id,
+            suggested_kind=suggested_kind,
+            suggested_id=suggested_id,
+            verdict=verdict,
+        )
+    row.verdict, row.account_id = verdict, viewer.account_id
+    session.add(row)
+    session.flush()
+    return row
+
+
+@dataclass(frozen=True)
+class MySuggestions:
+    """Suggestions for everything a person manages: the actors they represent and those actors' projects."""
+
+    actors: tuple[tuple[Actor, SuggestionPanel], ...]
+    projects: tuple[tuple[Project, SuggestionPanel], ...]
+
+
+def suggestions_for_viewer(
+    session: Session, graphs: SuggestionGraphs, viewer: Viewer, limit: int = 10
+) -> MySuggestions:
+    """The panels of the actors a person represents and of the projects they can edit (newest first)."""
+    actors: Sequence[Actor] = session.exec(
+        select(Actor)
+        .join(ActorMembership, col(ActorMembership.actor_id) == col(Actor.id))
+        .where(
+            col(ActorMembership.account_id) == viewer.account_id,
+            col(ActorMembership.status) == MembershipStatus.APPROVED,
+        )
+        .order_by(col(Actor.name))
+        .limit(limit)
+    ).all()
+    actor_ids = [a.id for a in actors]
+    mine = col(Project.created_by_id) == viewer.account_id
+    statement = select(Project).where(col(Project.status) == ProjectStatus.ACTIVE)
+    statement = statement.where(mine | col(Project.carrier_id).in_(actor_ids) if actor_ids else mine)
+    projects = session.exec(statement.order_by(col(Project.updated_at).desc()).limit(limit)).all()
+    return MySuggestions(
+        actors=tuple((a, actor_panel(session, graphs, a, viewer)) for a in actors),
+        projects=tuple((p, project_panel(session, graphs, p, viewer, with_gaps=False)) for p in projects),
+    )
