@@ -6,6 +6,7 @@ import argparse
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 from hub.db import Database, make_engine
 from hub.settings import Settings, SettingsError, load_settings
@@ -15,6 +16,8 @@ COMMANDS_HELP = {
     "serve": "serve the hub on HUB_HOST:HUB_PORT",
     "db upgrade": "apply the migrations up to the latest",
     "db check": "fail if the models and the migrations differ",
+    "db backup": "write a consistent copy of the database to a file (SQLite online backup or pg_dump)",
+    "db restore": "replace the database with a backup file (stop the hub first)",
     "seed load": "load the open-data seed (idempotent)",
     "search reindex": "rebuild the search index into a fresh one and swap it in (progress bar)",
     "search status": "show the engine, the index lag and any failures",
@@ -45,6 +48,30 @@ def cmd_db_upgrade(settings: Settings) -> int:
 
     upgrade(make_engine(settings.effective_database_url))
     print("Database migrated to the latest revision.")
+    return 0
+
+
+def cmd_db_backup(settings: Settings, target: str) -> int:
+    from hub.backup import BackupError, backup
+
+    try:
+        path = backup(settings.effective_database_url, Path(target))
+    except BackupError as exc:
+        print(f"Backup failed: {exc}", file=sys.stderr)
+        return 1
+    print(f"Backup written to {path} ({path.stat().st_size} bytes).")
+    return 0
+
+
+def cmd_db_restore(settings: Settings, source: str) -> int:
+    from hub.backup import BackupError, restore
+
+    try:
+        restore(settings.effective_database_url, Path(source))
+    except BackupError as exc:
+        print(f"Restore failed: {exc}", file=sys.stderr)
+        return 1
+    print(f"Database restored from {source}. Run `hub search reindex` before serving again.")
     return 0
 
 
@@ -218,6 +245,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     db = commands.add_parser("db", help="database commands").add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", help=COMMANDS_HELP["db upgrade"])
     db.add_parser("check", help=COMMANDS_HELP["db check"])
+    db_backup = db.add_parser("backup", help=COMMANDS_HELP["db backup"])
+    db_backup.add_argument("file", help="where to write the backup")
+    db_restore = db.add_parser("restore", help=COMMANDS_HELP["db restore"])
+    db_restore.add_argument("file", help="the backup to restore")
     seed = commands.add_parser("seed", help="seed commands").add_subparsers(dest="seed_command", required=True)
     seed_load = seed.add_parser("load", help=COMMANDS_HELP["seed load"])
     seed_load.add_argument("--no-demo", action="store_true", help="do not create the demo accounts")
@@ -248,6 +279,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "serve":
         return cmd_serve(settings, reload=args.reload)
     if args.command == "db":
+        if args.db_command == "backup":
+            return cmd_db_backup(settings, args.file)
+        if args.db_command == "restore":
+            return cmd_db_restore(settings, args.file)
         return cmd_db_upgrade(settings) if args.db_command == "upgrade" else cmd_db_check(settings)
     return cmd_seed_load(settings, demo=not args.no_demo)
 
