@@ -37,6 +37,7 @@ def test_backup_then_restore_gives_back_every_table(engine: Engine, tmp_path: Pa
         if engine.dialect.name != "sqlite":
             with admin.connect() as connection:
                 connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
 
 
 def test_restoring_a_missing_file_is_a_clear_error(tmp_path: Path) -> None:
