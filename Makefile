@@ -43,6 +43,7 @@ bench: $(STAMP) ## benchmarks; figures go to bench/results/ and are copied into 
 	$(BIN)/python -m bench.matchmaking
 	$(BIN)/python -m bench.svgmap
 	$(BIN)/python -m bench.pages
+	$(BIN)/python -m bench.ledger
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -26,8 +26,11 @@ from hub.dedup import routes as dedup_routes
 from hub.directory import api as directory_api
 from hub.directory import routes as directory_routes
 from hub.errors import HubError
+from hub.exchanges import api as exchanges_api
+from hub.exchanges import routes as exchanges_routes
 from hub.indexing import routes as search_routes
 from hub.indexing.services import IndexWorker
+from hub.ledger import api as ledger_api
 from hub.matchmaking import routes as matchmaking_routes
 from hub.matchmaking.services import SuggestionGraphs
 from hub.observability import Metrics, RequestContextMiddleware, configure_logging
@@ -106,9 +109,12 @@ def create_app(settings: Settings, database: Database | None = None, *, backgrou
             *directory_api.ROUTES,
             *dedup_api.ROUTES,
             *project_api.ROUTES,
+            *ledger_api.ROUTES,
             *territory_api.ROUTES,
             *search_routes.ROUTES,
             *matchmaking_routes.ROUTES,
+            *exchanges_routes.ROUTES,
+            *exchanges_api.ROUTES,
             *observability.ROUTES,
             *static_routers,
         ],

@@ -21,8 +21,10 @@ COMMANDS_HELP = {
     "seed load": "load the open-data seed (idempotent)",
     "search reindex": "rebuild the search index into a fresh one and swap it in (progress bar)",
     "search status": "show the engine, the index lag and any failures",
+    "exchanges remind": "e-mail people whose availability ends within a week (run once a day)",
     "search work": "drain the search outbox in the foreground (a separate worker process)",
     "dedup scan": "scan the catalogue for likely duplicate projects into review items (progress bar, resumable)",
+    "ledger verify": "replay the innovation-hours journal: chain, balances, invariants; exits 1 naming the first broken entry",
     "import": "import projects from a CSV file, all or nothing (--dry-run: report only)",
 }
 
@@ -164,6 +166,18 @@ def cmd_search_work(settings: Settings) -> int:
     return 0
 
 
+def cmd_ledger_verify(settings: Settings) -> int:
+    from hub.ledger.verification import verify_ledger
+
+    started = time.perf_counter()
+    problem = verify_ledger(_database(settings))
+    if problem is not None:
+        print(f"Ledger verification failed: {problem}")
+        return 1
+    print(f"Ledger verified in {time.perf_counter() - started:.1f} s: chain, balances and invariants hold.")
+    return 0
+
+
 def cmd_dedup_scan(settings: Settings, *, restart: bool) -> int:
     from hub.db import utcnow
     from hub.dedup.services import scan_catalogue
@@ -219,6 +233,15 @@ def cmd_import(settings: Settings, *, path: str, dry_run: bool, email: str) -> i
     return 1 if report.has_errors else 0
 
 
+def cmd_exchanges_remind(settings: Settings) -> int:
+    from hub.db import utcnow
+    from hub.exchanges.services import send_expiry_reminders
+
+    sent = send_expiry_reminders(_database(settings), settings, utcnow())
+    print(f"{sent} reminder(s) sent.")
+    return 0
+
+
 def cmd_serve(settings: Settings, *, reload: bool) -> int:
     import uvicorn
 
@@ -252,6 +275,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     seed = commands.add_parser("seed", help="seed commands").add_subparsers(dest="seed_command", required=True)
     seed_load = seed.add_parser("load", help=COMMANDS_HELP["seed load"])
     seed_load.add_argument("--no-demo", action="store_true", help="do not create the demo accounts")
+    exchanges = commands.add_parser("exchanges", help="availability and introductions").add_subparsers(
+        dest="exchanges_command", required=True
+    )
+    exchanges.add_parser("remind", help=COMMANDS_HELP["exchanges remind"])
     search = commands.add_parser("search", help="search index commands").add_subparsers(
         dest="search_command", required=True
     )
@@ -261,6 +288,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     dedup = commands.add_parser("dedup", help="duplicate projects").add_subparsers(dest="dedup_command", required=True)
     scan = dedup.add_parser("scan", help=COMMANDS_HELP["dedup scan"])
     scan.add_argument("--restart", action="store_true", help="start a new run even if this catalogue was scanned")
+    ledger = commands.add_parser("ledger", help="innovation-hours bank").add_subparsers(
+        dest="ledger_command", required=True
+    )
+    ledger.add_parser("verify", help=COMMANDS_HELP["ledger verify"])
     importer = commands.add_parser("import", help=COMMANDS_HELP["import"])
     importer.add_argument("file", help="CSV file (UTF-8, header line; see the README)")
     importer.add_argument("--dry-run", action="store_true", help="report errors and duplicates, write nothing")
@@ -269,11 +300,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = _settings()
     if args.command == "setup":
         return cmd_db_upgrade(settings) or cmd_seed_load(settings, demo=True) or _reindex_if_needed(settings)
+    if args.command == "exchanges":
+        return cmd_exchanges_remind(settings)
     if args.command == "search":
         commands_by_name = {"reindex": cmd_search_reindex, "status": cmd_search_status, "work": cmd_search_work}
         return commands_by_name[args.search_command](settings)
     if args.command == "dedup":
         return cmd_dedup_scan(settings, restart=args.restart)
+    if args.command == "ledger":
+        return cmd_ledger_verify(settings)
     if args.command == "import":
         return cmd_import(settings, path=args.file, dry_run=args.dry_run, email=args.email)
     if args.command == "serve":

@@ -5,7 +5,20 @@ from hub.changelog.models import ChangeLogEntry
 from hub.db import metadata
 from hub.dedup.models import DuplicatePair, DuplicateReview, DuplicateScanRun, ProjectMerge, ProjectTwin
 from hub.directory.models import Actor, ActorMembership, ActorPhaseLink, ActorSector
+from hub.exchanges.models import Availability, IntroductionRequest, Notification
 from hub.indexing.models import SearchOutboxEntry
+from hub.ledger.models import (
+    Convention,
+    ConventionApprover,
+    DeclarationOfInterests,
+    LedgerAccount,
+    LedgerChainHead,
+    LedgerEntry,
+    LedgerHolder,
+    LedgerRequest,
+    LedgerTransfer,
+    StakeRule,
+)
 from hub.matchmaking.models import SuggestionFeedback
 from hub.projects.models import Project, ProjectNeedLink, ProjectPartner, ProjectSector
 from hub.sectors.models import Sector
@@ -18,11 +31,23 @@ __all__ = [
     "ActorMembership",
     "ActorPhaseLink",
     "ActorSector",
+    "Availability",
     "ChangeLogEntry",
+    "Convention",
+    "ConventionApprover",
+    "DeclarationOfInterests",
     "DuplicatePair",
     "DuplicateReview",
     "DuplicateScanRun",
+    "IntroductionRequest",
+    "LedgerAccount",
+    "LedgerChainHead",
+    "LedgerEntry",
+    "LedgerHolder",
+    "LedgerRequest",
+    "LedgerTransfer",
     "LoginAttempt",
+    "Notification",
     "Person",
     "Project",
     "ProjectMerge",
@@ -32,6 +57,7 @@ __all__ = [
     "ProjectTwin",
     "SearchOutboxEntry",
     "Sector",
+    "StakeRule",
     "SuggestionFeedback",
     "Territory",
     "UserSession",

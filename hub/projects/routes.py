@@ -16,6 +16,7 @@ from hub.dedup import decisions as dedup_decisions
 from hub.dedup import services as dedup
 from hub.directory.models import Actor, ActorMembership, MembershipStatus
 from hub.errors import InvalidInput, PermissionDenied
+from hub.exchanges import services as exchanges_services
 from hub.filters import KNOWN_PROJECT_PARAMS, check_known, project_filters
 from hub.listing import parse_page
 from hub.matchmaking.services import project_panel
@@ -107,6 +108,9 @@ def project_detail(
         names=territory_names(db_session),
         duplicates=dedup_decisions.project_duplicates(db_session, project),
         suggestion_panel=project_panel(db_session, state.suggestion_graphs, project, viewer),
+        availability_matches=exchanges_services.matching_people(
+            db_session, viewer, project, exchanges_services.today()
+        ),
     )
 
 

@@ -1,0 +1,1 @@
+"""The innovation-hours bank: conventions, deposits, uses and stakes on a tamper-evident double-entry ledger."""

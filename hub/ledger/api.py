@@ -1,0 +1,161 @@
+"""JSON API of the innovation-hours bank: deposits, uses, decisions (each with an Idempotency-Key header), statement."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from litestar import Request, Response, get, post
+from litestar.params import FromPath, JSONBody
+from sqlmodel import Session, col, select
+
+from hub.db import Database
+from hub.ledger import services
+from hub.ledger.models import LedgerAccount, LedgerTransfer
+from hub.ledger.rules import Refusal, Rule
+from hub.web import CurrentViewer, DbSession, in_thread, require_viewer
+
+KEY_HEADER = "idempotency-key"
+
+
+def _run(
+    request: Request[Any, Any, Any], db_session: Session, call: Callable[[Database, str], dict[str, Any]]
+) -> Response[Any]:
+    """Run one idempotent service call (it commits on its own); a refusal becomes problem details naming the rule."""
+    database: Database = request.app.state.database
+    try:
+        result = call(database, request.headers.get(KEY_HEADER, ""))
+    except Refusal as refusal:
+        db_session.commit()  # a refusal is recorded under its key too (see below)
+        body = {
+            "type": "about:blank",
+            "title": refusal.title,
+            "status": refusal.status_code,
+            "detail": refusal.message,
+            "rule": refusal.rule.value,
+            "instance": request.url.path,
+        }
+        return Response(content=body, status_code=refusal.status_code, media_type="application/problem+json")
+    # The request's own session (it found the viewer) is read-only; on a shared test connection its savepoint
+    # encloses the service's committed work, so it must end committed rather than rolled back.
+    db_session.commit()
+    return Response(content=result, status_code=201)
+
+
+def _int(data: dict[str, Any], field: str) -> int:
+    value = data.get(field)
+    if type(value) is not int:
+        raise Refusal(Rule.NOT_FOUND)
+    return value
+
+
+@post("/api/v1/ledger/deposits", name="api.ledger.deposit")
+@in_thread
+def deposit(
+    request: Request[Any, Any, Any], data: JSONBody[dict[str, Any]], viewer: CurrentViewer, db_session: DbSession
+) -> Response[Any]:
+    """Offer minutes to a convention's pool: {"convention_id", "minutes", "project_id"?}; pending until approved."""
+    account_id = require_viewer(viewer).account_id
+    return _run(
+        request,
+        db_session,
+        lambda database, key: services.request_deposit(
+            database,
+            key,
+            account_id=account_id,
+            convention_id=_int(data, "convention_id"),
+            minutes=data.get("minutes"),  # type: ignore[arg-type]  # the service refuses what is not whole minutes
+            project_id=data.get("project_id"),
+        ),
+    )
+
+
+@post("/api/v1/ledger/deposits/{transfer_id:int}/decision", name="api.ledger.deposit_decision")
+@in_thread
+def deposit_decision(
+    request: Request[Any, Any, Any],
+    transfer_id: FromPath[int],
+    data: JSONBody[dict[str, Any]],
+    viewer: CurrentViewer,
+    db_session: DbSession,
+) -> Response[Any]:
+    """The employer's approver accepts or refuses a deposit: {"accept": true|false}."""
+    account_id = require_viewer(viewer).account_id
+    accept = data.get("accept") is True
+    return _run(
+        request,
+        db_session,
+        lambda database, key: services.decide_deposit(
+            database, key, approver_id=account_id, transfer_id=transfer_id, accept=accept
+        ),
+    )
+
+
+@post("/api/v1/ledger/uses", name="api.ledger.use")
+@in_thread
+def use(
+    request: Request[Any, Any, Any], data: JSONBody[dict[str, Any]], viewer: CurrentViewer, db_session: DbSession
+) -> Response[Any]:
+    """Draw minutes from a pool for a project: {"convention_id", "project_id", "minutes"}; the project lead approves."""
+    account_id = require_viewer(viewer).account_id
+    return _run(
+        request,
+        db_session,
+        lambda database, key: services.request_use(
+            database,
+            key,
+            account_id=account_id,
+            convention_id=_int(data, "convention_id"),
+            project_id=_int(data, "project_id"),
+            minutes=data.get("minutes"),  # type: ignore[arg-type]  # the service refuses what is not whole minutes
+        ),
+    )
+
+
+@post("/api/v1/ledger/uses/{link_id:str}/decision", name="api.ledger.use_decision")
+@in_thread
+def use_decision(
+    request: Request[Any, Any, Any],
+    link_id: FromPath[str],
+    data: JSONBody[dict[str, Any]],
+    viewer: CurrentViewer,
+    db_session: DbSession,
+) -> Response[Any]:
+    """The project lead accepts or refuses a use and the stakes linked to it: {"accept": true|false}."""
+    account_id = require_viewer(viewer).account_id
+    accept = data.get("accept") is True
+    return _run(
+        request,
+        db_session,
+        lambda database, key: services.decide_use(
+            database, key, approver_id=account_id, link_id=link_id, accept=accept
+        ),
+    )
+
+
+@get("/api/v1/ledger/statement", name="api.ledger.statement")
+@in_thread
+def statement(db_session: DbSession, viewer: CurrentViewer) -> dict[str, Any]:
+    """The signed-in person's statement: minutes deposited, pending deposits, stake units per project."""
+    pseudonym = services.holder_for(db_session, require_viewer(viewer).account_id)
+    db_session.commit()
+    own = db_session.exec(select(LedgerAccount).where(col(LedgerAccount.code) == f"pro:{pseudonym}")).first()
+    stakes = db_session.exec(select(LedgerAccount).where(col(LedgerAccount.code).endswith(f":{pseudonym}"))).all()
+    pending = db_session.exec(
+        select(LedgerTransfer).where(
+            col(LedgerTransfer.holder) == pseudonym,
+            col(LedgerTransfer.kind) == "deposit",
+            col(LedgerTransfer.status) == "pending",
+        )
+    ).all()
+    return {
+        "pseudonym": pseudonym,
+        "minutes_deposited": -own.balance if own else 0,
+        "pending_deposits": [{"transfer_id": t.id, "minutes": t.amount} for t in pending],
+        "stakes": [
+            {"project_id": int(a.code.split(":")[1]), "units": a.balance} for a in stakes if a.code.startswith("stake:")
+        ],
+    }
+
+
+ROUTES = [deposit, deposit_decision, use, use_decision, statement]

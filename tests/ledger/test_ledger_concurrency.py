@@ -1,0 +1,333 @@
+"""Concurrent clients on a dedicated database per backend: the ledger stays sound; a naive writer is caught."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlmodel import Session, col, func, select
+
+from hub.accounts.models import Account, AccountRole, Person, Role
+from hub.db import Database, make_engine, utcnow
+from hub.directory.models import Actor, ActorMembership, MembershipStatus
+from hub.ledger.chain import entry_hash
+from hub.ledger.models import LedgerAccount, LedgerChainHead, LedgerEntry, LedgerTransfer
+from hub.ledger.rules import Refusal
+from hub.ledger.services import (
+    create_convention,
+    decide_deposit,
+    decide_use,
+    declare_interests,
+    publish_stake_rule,
+    request_deposit,
+    request_use,
+)
+from hub.ledger.verification import verify_ledger
+from hub.migrate import upgrade
+from hub.projects.models import Project
+
+CLIENTS = 16
+OPERATIONS_PER_CLIENT = 60
+DUPLICATE_SHARE = 0.05
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, migrated database of its own (not the rolled-back test connection)."""
+    if request.param == "sqlite":
+        location = f"sqlite:///{tmp_path / 'ledger-concurrency.sqlite3'}"
+        engine = make_engine(location)
+        upgrade(engine)
+        engine.dispose()
+        yield location
+        return
+    admin_url = os.environ.get("HUB_TEST_POSTGRES_URL", "")
+    if not admin_url:
+        pytest.skip("PostgreSQL not configured (set HUB_TEST_POSTGRES_URL)")
+    name = f"hub_ledger_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(admin_url).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    location = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    engine = make_engine(location)
+    try:
+        upgrade(engine)
+        engine.dispose()
+        yield location
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def person(session: Session, email: str, *, roles: tuple[Role, ...] = ()) -> int:
+    """An account with a profile and a current declaration of interests."""
+    account = Account(email=email, password_hash="!")
+    session.add(account)
+    session.flush()
+    assert account.id is not None
+    session.add(Person(account_id=account.id, display_name=email))
+    for role in roles:
+        session.add(AccountRole(account_id=account.id, role=role))
+    session.flush()
+    declare_interests(session, account.id, "Aucun lien.", utcnow().replace(year=utcnow().year + 1))
+    return account.id
+
+
+def setup_bank(engine: Engine) -> dict[str, Any]:
+    """Employer, approver, 5 depositors, a drawer, a lead and a project with a stake rule."""
+    with Database(engine).transaction() as session:
+        employer = Actor(slug="chu", name="CHU", kind="health_establishment")
+        session.add(employer)
+        session.flush()
+        assert employer.id is not None
+        approver = person(session, "approver@example.fr")
+        depositors = [person(session, f"d{i}@example.fr") for i in range(5)]
+        for account_id in (approver, *depositors):
+            session.add(ActorMembership(actor_id=employer.id, account_id=account_id, status=MembershipStatus.APPROVED))
+        lead = person(session, "lead@example.fr")
+        drawer = person(session, "drawer@example.fr")
+        project = Project(slug="projet", title="Projet", created_by_id=lead)
+        session.add(project)
+        session.flush()
+        assert project.id is not None
+        convention = create_convention(
+            session, title="C", employer_id=employer.id, cap_minutes_per_period=10**6, approver_ids=[approver]
+        )
+        publish_stake_rule(session, project.id, 2)
+        return {
+            "convention": convention.id,
+            "project": project.id,
+            "approver": approver,
+            "depositors": depositors,
+            "lead": lead,
+            "drawer": drawer,
+        }
+
+
+def client(url: str, bank: dict[str, Any], seed: int, log: list[tuple[str, Any]], lock: threading.Lock) -> None:
+    """One client with its own engine: random deposits, approvals, uses; some submissions are duplicates."""
+    engine = make_engine(url)
+    database = Database(engine)
+    rng = random.Random(seed)
+    pending: list[int] = []
+    links: list[str] = []
+    sent: list[tuple[str, Any]] = []
+    try:
+        for number in range(OPERATIONS_PER_CLIENT):
+            if sent and rng.random() < DUPLICATE_SHARE:
+                key, call = rng.choice(sent)
+            else:
+                key = f"c{seed}-{number}"
+                call = _pick(rng, database, bank, key, pending, links)
+                sent.append((key, call))
+            try:
+                result: Any = call()
+            except Refusal as refusal:
+                result = refusal.rule
+            except Exception as exc:  # reported to the test, which fails on it
+                result = f"error: {exc!r}"
+            with lock:
+                log.append((key, result))
+            if isinstance(result, dict) and result.get("status") == "pending":
+                if "transfer_id" in result:
+                    pending.append(result["transfer_id"])
+                else:
+                    links.append(result["link_id"])
+    finally:
+        engine.dispose()
+
+
+def _pick(
+    rng: random.Random, database: Database, bank: dict[str, Any], key: str, pending: list[int], links: list[str]
+) -> Any:
+    choice = rng.random()
+    if choice < 0.4 or not (pending or links):
+        who, minutes = rng.choice(bank["depositors"]), rng.randint(1, 240)
+        return lambda: request_deposit(database, key, account_id=who, convention_id=bank["convention"], minutes=minutes)
+    if choice < 0.65 and pending:
+        target = pending.pop(0)
+        accept = rng.random() < 0.85
+        return lambda: decide_deposit(database, key, approver_id=bank["approver"], transfer_id=target, accept=accept)
+    if choice < 0.85 or not links:
+        minutes = rng.randint(1, 300)
+        return lambda: request_use(
+            database,
+            key,
+            account_id=bank["drawer"],
+            convention_id=bank["convention"],
+            project_id=bank["project"],
+            minutes=minutes,
+        )
+    link = links.pop(0)
+    accept = rng.random() < 0.85
+    return lambda: decide_use(database, key, approver_id=bank["lead"], link_id=link, accept=accept)
+
+
+def naive_transfer(engine: Engine, amount: int) -> None:
+    """The wrong way, kept as proof the checker can fail: read balances and the chain head, then write later."""
+    # Two naive writers may pick the same entry number: one fails, the others still corrupt the ledger.
+    with contextlib.suppress(IntegrityError, OperationalError):
+        _naive_transfer(engine, amount)
+
+
+def _naive_transfer(engine: Engine, amount: int) -> None:
+    with Session(engine) as session:
+        # From a source account (never checked for overdraft) to the pool: no CHECK stops the damage.
+        project = session.exec(select(LedgerAccount).where(col(LedgerAccount.kind) == "pool")).one()
+        statement = select(LedgerAccount).where(col(LedgerAccount.kind) == "professional")
+        pool = session.exec(statement.order_by(col(LedgerAccount.id))).first()
+        assert pool is not None
+        head = session.exec(select(LedgerChainHead)).one()
+        seen_pool, seen_project, seen_hash = pool.balance, project.balance, head.last_hash
+        pool_id, pool_code, project_id, project_code = pool.id or 0, pool.code, project.id or 0, project.code
+        session.rollback()
+    time.sleep(random.random() / 50)  # the window in which other naive writers read the same values
+    with Session(engine) as session:
+        transfer = LedgerTransfer(
+            kind="use",
+            status="posted",
+            debit_account_id=pool_id,
+            credit_account_id=project_id,
+            amount=amount,
+            unit="minute",
+            link_id=uuid.uuid4().hex,
+            holder="naive",
+        )
+        session.add(transfer)
+        session.flush()
+        assert transfer.id is not None
+        previous = seen_hash
+        for account_id, code, delta in ((pool_id, pool_code, -amount), (project_id, project_code, amount)):
+            entry_id = int(session.exec(select(func.coalesce(func.max(LedgerEntry.id), 0))).one()) + 1
+            now = utcnow()
+            digest = entry_hash(
+                entry_id=entry_id,
+                transfer_id=transfer.id,
+                account=code,
+                phase="post",
+                delta=delta,
+                created_at=now.isoformat(),
+                prev_hash=previous,
+            )
+            session.add(
+                LedgerEntry(
+                    id=entry_id,
+                    transfer_id=transfer.id,
+                    account_id=account_id,
+                    phase="post",
+                    delta=delta,
+                    created_at=now,
+                    prev_hash=previous,
+                    hash=digest,
+                )
+            )
+            session.flush()
+            previous = digest
+        session.exec(  # type: ignore[call-overload]
+            text("UPDATE ledger_account SET balance = :b WHERE id = :i"), params={"b": seen_pool - amount, "i": pool_id}
+        )
+        session.exec(  # type: ignore[call-overload]
+            text("UPDATE ledger_account SET balance = :b WHERE id = :i"),
+            params={"b": seen_project + amount, "i": project_id},
+        )
+        session.exec(  # type: ignore[call-overload]
+            text("UPDATE ledger_chain_head SET last_entry_id = :n, last_hash = :h"),
+            params={"n": entry_id, "h": previous},
+        )
+        session.commit()
+
+
+def test_concurrent_clients_keep_the_ledger_sound_and_a_naive_writer_is_caught(url: str) -> None:
+    engine = make_engine(url)
+    try:
+        check_concurrently(engine, url)
+    finally:
+        engine.dispose()
+
+
+def check_concurrently(engine: Engine, url: str) -> None:
+    """The body of the concurrency test (the caller disposes of the engine whatever happens)."""
+    bank = setup_bank(engine)
+    log: list[tuple[str, Any]] = []
+    lock = threading.Lock()
+    threads = [threading.Thread(target=client, args=(url, bank, seed, log, lock)) for seed in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    database = Database(engine)
+    assert len(log) == CLIENTS * OPERATIONS_PER_CLIENT
+    assert [result for _, result in log if isinstance(result, str) and result.startswith("error")] == []
+    by_key: dict[str, list[Any]] = {}
+    for key, result in log:
+        by_key.setdefault(key, []).append(result)
+    assert all(all(r == results[0] for r in results) for results in by_key.values())  # duplicates: one outcome
+    assert len(by_key) < len(log)  # some submissions really were duplicates
+    acknowledged = {
+        tid
+        for results in by_key.values()
+        if isinstance(results[0], dict)
+        for tid in results[0].get("transfer_ids", [results[0].get("transfer_id")])
+    }
+    with database.session() as session:
+        stored = set(session.exec(select(LedgerTransfer.id)).all())
+        posted = session.exec(select(func.count()).where(col(LedgerTransfer.status) == "posted")).one()
+    assert acknowledged <= stored  # nothing acknowledged is missing
+    assert posted > 0
+    assert verify_ledger(database) is None
+    killed_worker_leaves_no_trace(url, bank, database)
+
+    naive = [threading.Thread(target=naive_transfer, args=(engine, 1)) for _ in range(2 * CLIENTS)]
+    for thread in naive:
+        thread.start()
+    for thread in naive:
+        thread.join()
+    assert verify_ledger(database) is not None
+
+
+WORKER = """
+import sys
+from hub.db import Database, make_engine
+from hub.ledger.services import request_deposit
+database = Database(make_engine(sys.argv[1]))
+for number in range(100000):
+    result = request_deposit(database, f"killed-{number}", account_id=int(sys.argv[2]), convention_id=int(sys.argv[3]),
+                             minutes=1)
+    print(result["transfer_id"], flush=True)
+"""
+
+
+def killed_worker_leaves_no_trace(url: str, bank: dict[str, Any], database: Database) -> None:
+    """A worker process killed with SIGKILL mid-run: what it acknowledged is stored, the ledger still verifies."""
+    root = Path(__file__).resolve().parents[2]
+    worker = subprocess.Popen(
+        [sys.executable, "-c", WORKER, url, str(bank["depositors"][0]), str(bank["convention"])],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert worker.stdout is not None
+    acknowledged = [int(worker.stdout.readline()) for _ in range(20)]  # it is running and committing
+    worker.send_signal(signal.SIGKILL)
+    rest, _ = worker.communicate(timeout=30)
+    acknowledged += [int(line) for line in rest.split()]
+    assert worker.returncode == -signal.SIGKILL
+    with database.session() as session:
+        stored = set(session.exec(select(LedgerTransfer.id).where(col(LedgerTransfer.id).in_(acknowledged))).all())
+    assert stored == set(acknowledged)
+    assert verify_ledger(database) is None
