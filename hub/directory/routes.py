@@ -28,10 +28,12 @@ FormData = URLEncodedBody[dict[str, Any]]
 def _choices(db_session: DbSession) -> dict[str, Any]:
     sectors = list_sectors(db_session)
     departements = list_departements(db_session)
+    regions = list_regions(db_session)
     return {
         "sectors_options": [(s.code, s.label) for s in sectors],
+        "regions_options": [(r.code, r.name) for r in regions],
         "departements_options": [(d.code, f"{d.code} — {d.name}") for d in departements],
-        "regions": list_regions(db_session),
+        "regions": regions,
         "departements": departements,
         "sectors": sectors,
         "kinds": list(ActorKind),
