@@ -10,10 +10,12 @@ blocking keys and only projects sharing a key are compared:
   reworded title still leaves keys in common.
 
 Blocks larger than MAX_BLOCK are dropped: a key shared by that many projects says nothing about any
-two of them. Keys catch copies (typos, reordering, truncation) but miss rewritten texts, so each
-project also gets its NEIGHBOURS nearest projects by TF-IDF cosine computed over its uncommon
-words only (document frequency <= NEIGHBOUR_MAX_DF), which keeps the sparse product cheap.
-Everything is vectorised with numpy and deterministic (stable sorts, no hashing).
+two of them; and two projects must share MIN_SHARED_KEYS keys (or all the keys one of them has),
+one shared pair being often chance. Keys catch copies (typos, reordering, truncation) but miss
+rewritten texts, so each project also gets its NEIGHBOURS nearest projects by TF-IDF cosine computed
+over its uncommon words only (document frequency <= NEIGHBOUR_MAX_DF), which keeps the sparse
+product cheap. Everything is vectorised with numpy and deterministic: sorts with explicit
+tie-breaks, and pair keys mixed by fixed arithmetic, never by Python's seeded hash.
 """
 
 from __future__ import annotations
@@ -32,10 +34,13 @@ KEY_WORDS = 7  # the rarest words of a project whose pairs are keys (21 pair key
 FIELD_KEY_WORDS = 4  # same within the title, and within the lead of the summary (6 pair keys each)
 MAX_BLOCK = 40  # larger blocks are dropped
 MIN_SHARED_KEYS = 2  # pairs sharing fewer keys are left to the neighbour search
-NEIGHBOURS = 10  # nearest projects by cosine over uncommon words
+NEIGHBOURS = 5  # nearest projects by cosine over uncommon words (10 finds 1 % more i-Lab pairs, none scoring high)
 NEIGHBOUR_MAX_DF = 100  # words in more projects than this are ignored by the neighbour search
 NEIGHBOUR_MIN_COSINE = 0.05  # weaker neighbours (over uncommon words) are not candidates
-_ROW_CHUNK = 50_000  # < 2**16: rows of a chunk fit the packed sort key of project_keys
+_ROW_CHUNK = 50_000  # < 2**16: rows of a chunk fit the packed sort key of _pair_keys
+ROW_BITS = 23  # projects per collection < 2**23 (8 million); keys < 2**KEY_BITS, 23 + 40 = 63 bits
+KEY_BITS = 40
+_NO_WORD = np.iinfo(np.int64).max  # padding of _pair_keys' table, after every real word
 
 
 def sorted_unique(values: IntArray) -> IntArray:
@@ -51,21 +56,41 @@ def sorted_unique(values: IntArray) -> IntArray:
 
 @dataclass(frozen=True)
 class Keys:
-    """Blocking keys as parallel arrays: key value and the row of the project carrying it."""
+    """Blocking keys of projects, each packed with the project's row as key << ROW_BITS | row (one int64).
 
-    keys: IntArray
-    rows: npt.NDArray[np.int32]
+    Packing halves the memory of a million projects' keys and lets one in-place sort group them.
+    """
+
+    packed: IntArray
+
+    @property
+    def keys(self) -> IntArray:
+        """The key values alone."""
+        return self.packed >> ROW_BITS
+
+
+def _pair_code(lo: IntArray, hi: IntArray) -> IntArray:
+    """A key for the word pair (lo, hi): a deterministic mix of both ids into [2**27, 2**KEY_BITS).
+
+    Above every single-word key (word ids < 2**27). Two pairs may rarely share a code (about 500
+    times among 30 million keys): that only adds a few candidates, which scoring then rejects.
+    """
+    mixed = (lo.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)) ^ (
+        hi.astype(np.uint64) * np.uint64(0xC2B2AE3D27D4EB4F)
+    )
+    return (mixed >> np.uint64(64 - KEY_BITS + 1)).astype(np.int64) + (1 << 27)
 
 
 def project_keys(
-    text: sparse.csr_matrix,
     title: sparse.csr_matrix,
+    summary: sparse.csr_matrix,
     lead: sparse.csr_matrix,
     df: IntArray,
     *,
     extra_df: int = 0,
 ) -> Keys:
-    """Blocking keys of each project, from its word counts (projects x words) and the words' document frequencies.
+    """Blocking keys of each project, from word counts (projects x words) of its fields and the words' document
+    frequencies over title + summary.
 
     Pair keys come from three word sets, so that one edit rarely changes them all: the whole text,
     the title (survives a truncated summary) and the lead, the first words of the summary (survives a
@@ -73,59 +98,61 @@ def project_keys(
     counts (a new project checked against an index): its words then count once more, as they would
     once it is stored.
     """
-    vocab_size = text.shape[1]
-    if vocab_size >= 1 << 27:
+    if title.shape[1] >= 1 << 27:
         raise ValueError("vocabulary too large for blocking keys (2**27 words)")
-    all_keys: list[IntArray] = []
-    all_rows: list[npt.NDArray[np.int32]] = []
-    for start in range(0, text.shape[0], _ROW_CHUNK):
+    if title.shape[0] >= 1 << ROW_BITS:
+        raise ValueError(f"too many projects for blocking keys (2**{ROW_BITS})")
+    parts: list[IntArray] = []
+    for start in range(0, title.shape[0], _ROW_CHUNK):
         stop = start + _ROW_CHUNK
-        chunk = text[start:stop]
+        chunk = sparse.csr_matrix(title[start:stop] + summary[start:stop])
         words = chunk.indices.astype(np.int64)
-        rows = np.repeat(np.arange(chunk.shape[0], dtype=np.int64), np.diff(chunk.indptr))
-        freq = df[words] + extra_df
+        rows = np.repeat(np.arange(start, start + chunk.shape[0], dtype=np.int64), np.diff(chunk.indptr))
         # Kept even when found once: in an index, a new project having that word will meet it here.
-        rare = freq <= RARE_WORD_MAX_DF
-        all_keys.append(words[rare])
-        all_rows.append((rows[rare] + start).astype(np.int32))
+        rare = df[words] + extra_df <= RARE_WORD_MAX_DF
+        chunk_parts = [(words[rare] << ROW_BITS) | rows[rare]]
         for counts, how_many in (
             (chunk, KEY_WORDS),
             (title[start:stop], FIELD_KEY_WORDS),
             (lead[start:stop], FIELD_KEY_WORDS),
         ):
             keys, key_rows = _pair_keys(counts, df, extra_df, how_many)
-            all_keys.append(keys)
-            all_rows.append((key_rows + start).astype(np.int32))
-    if not all_keys:
-        return Keys(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32))
-    return Keys(np.concatenate(all_keys), np.concatenate(all_rows))
+            chunk_parts.append((keys << ROW_BITS) | (key_rows + start))
+        # A pair found in the title and in the whole text is one key: duplicates go before they pile up.
+        parts.append(sorted_unique(np.concatenate(chunk_parts)))
+    return Keys(np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64))
 
 
 def _pair_keys(counts: sparse.csr_matrix, df: IntArray, extra_df: int, how_many: int) -> tuple[IntArray, IntArray]:
     """Keys for every pair among the `how_many` rarest words (found in 2+ projects) of each row."""
-    vocab_size = counts.shape[1]
     words = counts.indices.astype(np.int64)
     rows = np.repeat(np.arange(counts.shape[0], dtype=np.int64), np.diff(counts.indptr))
     freq = df[words] + extra_df
     useful = freq >= 2
     rows, words, freq = rows[useful], words[useful], freq[useful]
-    # Rarest words first; ties by word id, so the choice is the same on every run. One sort of a
-    # packed key (row | frequency | word) is several times faster than a three-key lexsort.
-    packed = (rows << 47) | (np.minimum(freq, (1 << 20) - 1) << 27) | words
-    packed.sort()
-    rows, words = packed >> 47, packed & ((1 << 27) - 1)
-    rank = np.arange(len(rows)) - np.searchsorted(rows, rows, side="left")
-    top = rank < how_many
-    slots = np.full((counts.shape[0], how_many), -1, dtype=np.int64)
-    slots[rows[top], rank[top]] = words[top]
+    # Rarest words first; ties by word id, so the choice is the same on every run. Each row's words,
+    # packed as (frequency | word), are laid in a padded table: a partition along rows then finds the
+    # rarest ones far faster than sorting all the words of all rows.
+    n_rows = counts.shape[0]
+    lengths = np.bincount(rows, minlength=n_rows)
+    width = int(lengths.max(initial=0))
+    slots = np.full((n_rows, how_many), -1, dtype=np.int64)
+    if width == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    starts = np.cumsum(lengths) - lengths
+    table = np.full((n_rows, width), _NO_WORD, dtype=np.int64)
+    table[rows, np.arange(len(rows)) - starts[rows]] = (np.minimum(freq, (1 << 20) - 1) << 27) | words
+    if width > how_many:
+        table = np.partition(table, how_many - 1, axis=1)[:, :how_many]
+    table.sort(axis=1)
+    taken = table[:, : min(how_many, width)]
+    slots[:, : taken.shape[1]] = np.where(taken == _NO_WORD, -1, taken & ((1 << 27) - 1))
     keys: list[IntArray] = []
     key_rows: list[IntArray] = []
     for p, q in combinations(range(how_many), 2):
         a, b = slots[:, p], slots[:, q]
         valid = np.flatnonzero((a >= 0) & (b >= 0))
-        lo, hi = np.minimum(a[valid], b[valid]), np.maximum(a[valid], b[valid])
-        # Pair keys live above every single-word key (which are word ids < vocab_size).
-        keys.append((lo + 1) * vocab_size + hi)
+        keys.append(_pair_code(np.minimum(a[valid], b[valid]), np.maximum(a[valid], b[valid])))
         key_rows.append(valid)
     if not keys:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
@@ -138,29 +165,24 @@ class Postings:
 
     keys: IntArray
     rows: npt.NDArray[np.int32]
-    keys_per_row: IntArray
+    keys_per_row: IntArray  # per row, how many of its keys another stored project also has
 
     @classmethod
     def build(cls, keys: Keys, n_rows: int) -> Postings:
-        """Sort keys, rows in order inside a key; a key found twice for one project (title and text) counts once."""
-        row_bits = max(1, int(n_rows).bit_length())
-        top_key = int(keys.keys.max()) if len(keys.keys) else 0
-        if top_key.bit_length() + row_bits <= 63:
-            # One in-place sort of packed (key | row) integers: far less memory and time than a lexsort.
-            packed = keys.keys << row_bits
-            packed |= keys.rows
-            packed.sort()
-            distinct = np.ones(len(packed), dtype=bool)
-            distinct[1:] = packed[1:] != packed[:-1]
-            packed = packed[distinct]
-            k, r = packed >> row_bits, packed & ((1 << row_bits) - 1)
-        else:
-            order = np.lexsort((keys.rows, keys.keys))
-            k, r = keys.keys[order], keys.rows[order]
-            keep = np.ones(len(k), dtype=bool)
-            keep[1:] = (k[1:] != k[:-1]) | (r[1:] != r[:-1])
-            k, r = k[keep], r[keep]
-        return cls(k, r.astype(np.int32), np.bincount(r, minlength=n_rows))
+        """Group the keys (sorting `keys.packed` in place, to spare a copy); a key counts once per project."""
+        packed = keys.packed
+        packed.sort()
+        distinct = np.ones(len(packed), dtype=bool)
+        distinct[1:] = packed[1:] != packed[:-1]
+        packed = packed[distinct]
+        del distinct
+        rows = (packed & ((1 << ROW_BITS) - 1)).astype(np.int32)
+        packed >>= ROW_BITS  # now the key values, in place
+        # Keys that a single project has (words unique to it) cannot be shared in the collection itself.
+        shared_key = np.zeros(len(packed), dtype=bool)
+        shared_key[1:] = packed[1:] == packed[:-1]
+        shared_key[:-1] |= packed[:-1] == packed[1:]
+        return cls(packed, rows, np.bincount(rows[shared_key], minlength=n_rows))
 
     def lookup(self, keys: IntArray) -> tuple[IntArray, IntArray]:
         """Rows sharing any of `keys` (distinct), sorted, with how many they share.
@@ -182,12 +204,20 @@ class Postings:
 def candidate_pairs(postings: Postings, n_rows: int) -> tuple[IntArray, IntArray, IntArray]:
     """Pairs of rows (i < j) sharing at least MIN_SHARED_KEYS keys in blocks of at most MAX_BLOCK rows, with how many."""
     keys, rows = postings.keys, postings.rows
-    if len(keys) == 0:
-        empty = np.zeros(0, dtype=np.int64)
+    empty = np.zeros(0, dtype=np.int64)
+    if len(keys) < 2:
         return empty, empty, empty
-    boundaries = np.flatnonzero(np.diff(keys)) + 1
-    starts = np.concatenate(([0], boundaries))
-    sizes = np.diff(np.concatenate((starts, [len(keys)])))
+    # Most keys belong to one project only: set them aside first, the block bookkeeping is then small.
+    same = keys[1:] == keys[:-1]
+    multi = np.zeros(len(keys), dtype=bool)
+    multi[1:] = same
+    multi[:-1] |= same
+    del same
+    keys, rows = keys[multi], rows[multi]
+    if len(keys) == 0:
+        return empty, empty, empty
+    starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+    sizes = np.diff(np.append(starts, len(keys)))
     codes: list[IntArray] = []
     for size in range(2, MAX_BLOCK + 1):
         block_starts = starts[sizes == size]
@@ -195,15 +225,17 @@ def candidate_pairs(postings: Postings, n_rows: int) -> tuple[IntArray, IntArray
             continue
         members = rows[block_starts[:, None] + np.arange(size)[None, :]].astype(np.int64)  # int32 would overflow
         p, q = np.triu_indices(size, k=1)
-        a, b = members[:, p].ravel(), members[:, q].ravel()
-        lo, hi = np.minimum(a, b), np.maximum(a, b)
-        keep = lo != hi
-        codes.append(lo[keep] * n_rows + hi[keep])
+        # Rows are sorted inside a block, so members[:, p] < members[:, q].
+        codes.append((members[:, p] * n_rows + members[:, q]).ravel())
     if not codes:
-        empty = np.zeros(0, dtype=np.int64)
         return empty, empty, empty
-    unique, shared = np.unique(np.concatenate(codes), return_counts=True)
-    i, j = unique // n_rows, unique % n_rows
+    code = np.concatenate(codes)
+    del codes
+    code.sort()
+    first = np.flatnonzero(np.concatenate(([True], code[1:] != code[:-1])))
+    shared = np.diff(np.append(first, len(code)))
+    code = code[first]
+    i, j = code // n_rows, code % n_rows
     # One shared key is often chance (two rare words that tend to go together); a duplicate shares
     # several, or all the keys that a short record has.
     per_row = postings.keys_per_row
@@ -228,22 +260,25 @@ def top_neighbours(
     `stored_t` is the transposed stored matrix (words x projects). When the queries are the stored rows
     themselves, `skip_self_from` is the row offset of the first query so a row is not its own neighbour.
     """
+    if stored_t.shape[1] >= 1 << ROW_BITS:
+        raise ValueError(f"too many projects for the neighbour search (2**{ROW_BITS})")
     out_q: list[IntArray] = []
     out_s: list[IntArray] = []
-    chunk_rows = max(1, 2_000_000 // max(1, stored_t.shape[1] // 1000 + 1))
-    chunk_rows = min(chunk_rows, 5_000)
+    chunk_rows = 4_096  # < 2**13, the row field of the packed sort key below
     for start in range(0, queries.shape[0], chunk_rows):
         product = sparse.csr_matrix(queries[start : start + chunk_rows] @ stored_t)
-        rows = np.repeat(np.arange(product.shape[0], dtype=np.int64), np.diff(product.indptr))
-        cols = product.indices.astype(np.int64)
-        values = product.data
         # Faint similarities never make a duplicate; dropping them first keeps the sort small.
-        useful = values >= NEIGHBOUR_MIN_COSINE
+        useful = np.flatnonzero(product.data >= NEIGHBOUR_MIN_COSINE)
+        rows = np.searchsorted(product.indptr, useful, side="right").astype(np.int64) - 1
+        cols = product.indices[useful].astype(np.int64)
+        values = np.clip(product.data[useful], 0.0, 1.0)
         if skip_self_from is not None:
-            useful &= cols != rows + start + skip_self_from
-        rows, cols, values = rows[useful], cols[useful], values[useful]
-        order = np.lexsort((cols, -values, rows))
-        rows, cols = rows[order], cols[order]
+            other = cols != rows + start + skip_self_from
+            rows, cols, values = rows[other], cols[other], values[other]
+        # One sort of packed (row | 1 - value on 27 bits | column) integers: best first, ties to the lowest column.
+        closeness = np.round((1.0 - values.astype(np.float64)) * ((1 << 27) - 1)).astype(np.int64)
+        packed = np.sort((rows << 50) | (closeness << ROW_BITS) | cols)
+        rows, cols = packed >> 50, packed & ((1 << ROW_BITS) - 1)
         rank = np.arange(len(rows)) - np.searchsorted(rows, rows, side="left")
         top = rank < k
         out_q.append(rows[top] + start)

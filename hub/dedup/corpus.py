@@ -7,7 +7,7 @@ are stored; TF-IDF weights are computed on the fly for the rows being compared.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain, repeat
 
@@ -22,11 +22,13 @@ IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 Int32Array = npt.NDArray[np.int32]
 
-# Summaries beyond this length add little to tell projects apart and cost time on long texts.
-SUMMARY_MAX_CHARS = 1500
+# Summaries beyond this length add little to tell projects apart and cost time on long texts
+# (on i-Lab, 1,000 characters score as well as 1,500; 600 lose 0.02 F1).
+SUMMARY_MAX_CHARS = 1000
 LEAD_WORDS = 20  # the lead: the first content words of the summary (a blocking key source)
 _CHUNK = 20_000  # records tokenised together (one joined string each)
 _COUNT_CHUNK = 25_000  # records whose word counts are built together
+_TEXT_CHUNK = 50_000  # records whose title + summary counts are summed together
 _CODE_MIN_RARITY = 0.5  # idf / max idf from which a code identifies a product
 
 
@@ -68,7 +70,7 @@ class Tokenised:
     @classmethod
     def from_records(cls, records: Sequence[Mapping[str, object]]) -> Tokenised:
         """Normalise the fields of each record (see normalise.py)."""
-        vocab: dict[str, int] = {}
+        vocab = _FirstSeen()
         title_parts: list[tuple[IntArray, Int32Array]] = []
         summary_parts: list[tuple[IntArray, Int32Array]] = []
         title_strings: list[str] = []
@@ -77,16 +79,13 @@ class Tokenised:
             both = tokens_many(
                 [_text(r, "title") for r in chunk] + [_text(r, "summary")[:SUMMARY_MAX_CHARS] for r in chunk]
             )
-            for word in dict.fromkeys(chain.from_iterable(both)):
-                if word not in vocab:
-                    vocab[word] = len(vocab)
             title_parts.append(_encode(both[: len(chunk)], vocab))
             summary_parts.append(_encode(both[len(chunk) :], vocab))
             title_strings += [" ".join(t) for t in both[: len(chunk)]]
         title_ptr, title_tokens = _concatenate(title_parts)
         summary_ptr, summary_tokens = _concatenate(summary_parts)
         return cls(
-            ids=[str(r.get("id", "")) for r in records],
+            ids=["" if r.get("id") is None else str(r.get("id")) for r in records],
             words=list(vocab),
             title_ptr=title_ptr,
             title_tokens=title_tokens,
@@ -101,7 +100,15 @@ class Tokenised:
         )
 
 
-def _encode(lists: Sequence[Sequence[str]], vocab: dict[str, int]) -> tuple[IntArray, Int32Array]:
+class _FirstSeen(dict[str, int]):
+    """Word -> id, numbering new words as they come (looked up from C, so a miss is the only slow case)."""
+
+    def __missing__(self, word: str) -> int:
+        self[word] = len(self)
+        return len(self) - 1
+
+
+def _encode(lists: Sequence[Sequence[str]], vocab: _FirstSeen) -> tuple[IntArray, Int32Array]:
     lengths = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
     flat = np.fromiter(map(vocab.__getitem__, chain.from_iterable(lists)), dtype=np.int32, count=int(lengths.sum()))
     return lengths, flat
@@ -150,10 +157,10 @@ class Vocabulary:
         """Ids of `words` in this vocabulary (-1 for unknown words)."""
         return np.fromiter(map(self.ids.get, words, repeat(-1)), dtype=np.int64, count=len(words))
 
-    def count(self, documents: sparse.csr_matrix) -> None:
-        """Record the document frequencies of `documents` (token counts, one row per document)."""
-        self.df = np.bincount(documents.indices, minlength=len(self.words)).astype(np.int64)
-        self.n_docs = documents.shape[0]
+    def count(self, df: IntArray, n_docs: int) -> None:
+        """Record the document frequencies of the words (`df`, over `n_docs` title + summary texts)."""
+        self.df = df
+        self.n_docs = n_docs
         self.idf = np.log((1.0 + self.n_docs) / (1.0 + self.df)) + 1.0
         self.strong = np.fromiter((is_strong(w) for w in self.words), dtype=bool, count=len(self.words))
         # Codes found in many records ("mp3", "usb2") identify nothing.
@@ -166,11 +173,12 @@ class Vocabulary:
 
 
 def counts(
-    sources: Sequence[tuple[IntArray, Int32Array]], remap: IntArray, vocab_size: int
+    sources: Sequence[tuple[IntArray, Int32Array]], remap: IntArray, vocab_size: int, *, keep_first: int | None = None
 ) -> tuple[sparse.csr_matrix, FloatArray]:
     """Word counts per document of the token lists in `sources` (CSR offsets and local token ids, added
-    together), with local ids turned into vocabulary ids by `remap`; and the number of tokens unknown
-    to the vocabulary per document. Built by chunks of documents to bound memory."""
+    together; only the `keep_first` tokens of each document when given), with local ids turned into
+    vocabulary ids by `remap`; and the number of tokens unknown to the vocabulary per document.
+    Built by chunks of documents to bound memory."""
     n = len(sources[0][0]) - 1
     indptr_parts: list[IntArray] = []
     words_parts: list[Int32Array] = []
@@ -181,20 +189,25 @@ def counts(
         rows_parts, ids_parts = [], []
         for indptr, flat in sources:
             lo, hi = int(indptr[start]), int(indptr[stop])
-            ids_parts.append(remap[flat[lo:hi]])
-            rows_parts.append(np.repeat(np.arange(stop - start, dtype=np.int64), np.diff(indptr[start : stop + 1])))
+            lengths = np.diff(indptr[start : stop + 1])
+            rows = np.repeat(np.arange(stop - start, dtype=np.int64), lengths)
+            ids = remap[flat[lo:hi]]
+            if keep_first is not None:
+                position = np.arange(hi - lo) - np.repeat(indptr[start:stop] - lo, lengths)
+                rows, ids = rows[position < keep_first], ids[position < keep_first]
+            ids_parts.append(ids)
+            rows_parts.append(rows)
         ids, rows = np.concatenate(ids_parts), np.concatenate(rows_parts)
         known = ids >= 0
         unknown[start:stop] = np.bincount(rows[~known], minlength=stop - start)
-        # One sort of packed (row | word) integers groups each document's words; equal neighbours are counted.
-        packed = np.sort((rows[known] << 32) | ids[known])
-        first = np.ones(len(packed), dtype=bool)
-        first[1:] = packed[1:] != packed[:-1]
-        starts = np.flatnonzero(first)
-        distinct = packed[starts]
-        indptr_parts.append(np.bincount(distinct >> 32, minlength=stop - start))
-        words_parts.append((distinct & 0xFFFFFFFF).astype(np.int32))
-        count_parts.append(np.diff(np.append(starts, len(packed))).astype(np.float32))
+        # scipy groups by row in linear time and sums repeated words with small per-row sorts.
+        chunk = sparse.csr_matrix(
+            (np.ones(int(known.sum()), dtype=np.float32), (rows[known], ids[known])), shape=(stop - start, vocab_size)
+        )
+        chunk.sum_duplicates()
+        indptr_parts.append(np.diff(chunk.indptr).astype(np.int64))
+        words_parts.append(chunk.indices.astype(np.int32))
+        count_parts.append(chunk.data)
     lengths = np.concatenate(indptr_parts) if indptr_parts else np.zeros(0, dtype=np.int64)
     indptr_all = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(lengths, out=indptr_all[1:])
@@ -205,9 +218,13 @@ def counts(
 
 def _norms(count: sparse.csr_matrix, unknown: FloatArray, idf: FloatArray, max_idf: float) -> FloatArray:
     """L2 norms of the TF-IDF rows; tokens unknown to the index make a query longer, as unseen words."""
-    squares = ((1.0 + np.log(count.data)) * idf[count.indices].astype(np.float32)) ** 2
-    squares = np.add.reduceat(np.append(squares, np.float32(0)), count.indptr[:-1], dtype=np.float64)
-    squares *= np.diff(count.indptr) > 0
+    squares = np.zeros(count.shape[0], dtype=np.float64)
+    idf32 = idf.astype(np.float32)
+    for start in range(0, count.shape[0], _TEXT_CHUNK):  # by chunks: temporaries as big as the data add up
+        chunk = count[start : start + _TEXT_CHUNK]
+        weights = ((1.0 + np.log(chunk.data)) * idf32[chunk.indices]) ** 2
+        rows = np.repeat(np.arange(chunk.shape[0]), np.diff(chunk.indptr))
+        squares[start : start + chunk.shape[0]] = np.bincount(rows, weights=weights, minlength=chunk.shape[0])
     norms: FloatArray = np.sqrt(squares + unknown * max_idf**2)
     norms[norms == 0] = 1.0
     return norms
@@ -246,18 +263,24 @@ class RecordTable:
         """Word counts of title + summary for `rows`."""
         return sparse.csr_matrix(self.title_counts[rows] + self.summary_counts[rows])
 
+    def text_chunks(self) -> Iterator[tuple[int, sparse.csr_matrix]]:
+        """Word counts of title + summary, by chunks of consecutive rows (first row, counts)."""
+        yield from text_chunks(self.title_counts, self.summary_counts)
+
     def words_of(self, row: int) -> IntArray:
-        """The distinct known words of one record, sorted."""
+        """The known words of one record (title then summary; a word may appear twice)."""
         t, s = self.title_counts, self.summary_counts
-        return np.union1d(t.indices[t.indptr[row] : t.indptr[row + 1]], s.indices[s.indptr[row] : s.indptr[row + 1]])
+        return np.concatenate(
+            (t.indices[t.indptr[row] : t.indptr[row + 1]], s.indices[s.indptr[row] : s.indptr[row + 1]])
+        )
 
     @classmethod
     def build(
         cls, tok: Tokenised, vocab: Vocabulary, regions: dict[str, int], *, grow: bool
-    ) -> tuple[RecordTable, sparse.csr_matrix, sparse.csr_matrix]:
+    ) -> tuple[RecordTable, sparse.csr_matrix]:
         """Encode tokenised records with `vocab` (set and counted when `grow`, i.e. for an index).
 
-        Also returns, for blocking only, the word counts of title + summary and of the summary's lead.
+        Also returns, for blocking only, the word counts of the lead of each summary.
         """
         if grow:
             vocab.add(tok.words)
@@ -266,26 +289,33 @@ class RecordTable:
         size = len(vocab.words)
         t_count, t_unknown = counts([title], remap, size)
         s_count, s_unknown = counts([summary], remap, size)
-        x_count, _ = counts([title, summary], remap, size)
         if grow:
-            vocab.count(x_count)
+            df = np.zeros(size, dtype=np.int64)
+            for _, chunk in text_chunks(t_count, s_count):
+                df += np.bincount(chunk.indices, minlength=size)
+            vocab.count(df, len(tok.ids))
             for name in sorted(set(tok.regions) - {""}):
                 regions.setdefault(name, len(regions))
         idf, max_idf = vocab.idf, vocab.max_idf()
+        # Title + summary counts are never stored whole (as big as both fields): norms and codes by chunks.
+        text_norms, code_counts = [], []
+        for start, chunk in text_chunks(t_count, s_count):
+            stop = start + chunk.shape[0]
+            text_norms.append(_norms(chunk, t_unknown[start:stop] + s_unknown[start:stop], idf, max_idf))
+            code_rows = np.searchsorted(chunk.indptr, np.flatnonzero(vocab.code[chunk.indices]), side="right") - 1
+            code_counts.append(np.bincount(code_rows, minlength=chunk.shape[0]))
         extra = [
             bool(o or i or p or s)
             for o, i, p, s in zip(tok.organisations, tok.identifiers, tok.partners, tok.sectors, strict=True)
         ]
-        code_rows = np.searchsorted(x_count.indptr, np.flatnonzero(vocab.code[x_count.indices]), side="right") - 1
-        code_counts = np.bincount(code_rows, minlength=len(tok.ids))
         table = cls(
             ids=tok.ids,
             title_counts=t_count,
             summary_counts=s_count,
             title_norms=_norms(t_count, t_unknown, idf, max_idf),
             summary_norms=_norms(s_count, s_unknown, idf, max_idf),
-            text_norms=_norms(x_count, t_unknown + s_unknown, idf, max_idf),
-            code_counts=code_counts,
+            text_norms=np.concatenate(text_norms) if text_norms else np.zeros(0),
+            code_counts=np.concatenate(code_counts) if code_counts else np.zeros(0, dtype=np.int64),
             title_strings=tok.title_strings,
             region_codes=np.array([regions.get(r, -2) if r else -1 for r in tok.regions], dtype=np.int64),
             organisations=tok.organisations,
@@ -296,13 +326,10 @@ class RecordTable:
             has_summary=np.diff(tok.summary_ptr) > 0,
             has_extra=np.array(extra, dtype=bool),
         )
-        return table, x_count, counts([_lead(*summary, LEAD_WORDS)], remap, size)[0]
+        return table, counts([summary], remap, size, keep_first=LEAD_WORDS)[0]
 
 
-def _lead(indptr: IntArray, flat: Int32Array, n_words: int) -> tuple[IntArray, Int32Array]:
-    """The first `n_words` tokens of each encoded document."""
-    lengths = np.minimum(np.diff(indptr), n_words)
-    position = np.arange(len(flat)) - np.repeat(indptr[:-1], np.diff(indptr))
-    new_indptr = np.zeros_like(indptr)
-    np.cumsum(lengths, out=new_indptr[1:])
-    return new_indptr, flat[position < n_words]
+def text_chunks(title: sparse.csr_matrix, summary: sparse.csr_matrix) -> Iterator[tuple[int, sparse.csr_matrix]]:
+    """Word counts of title + summary by chunks of consecutive rows: (first row, counts)."""
+    for start in range(0, title.shape[0], _TEXT_CHUNK):
+        yield start, sparse.csr_matrix(title[start : start + _TEXT_CHUNK] + summary[start : start + _TEXT_CHUNK])

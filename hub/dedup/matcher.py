@@ -78,11 +78,15 @@ class DuplicateIndex:
         """Index `records` (the whole catalogue); costs a good part of a find_duplicates run."""
         vocabulary = Vocabulary()
         regions: dict[str, int] = {}
-        table, text, lead = RecordTable.build(Tokenised.from_records(records), vocabulary, regions, grow=True)
-        near_vectors = weighted(uncommon(text, vocabulary.df), table.text_norms, vocabulary.idf)
-        keys = project_keys(text, table.title_counts, lead, vocabulary.df)
-        del text, lead  # a million projects' word counts: freed before the keys are sorted
-        postings = Postings.build(keys, len(table.ids))
+        table, lead = RecordTable.build(Tokenised.from_records(records), vocabulary, regions, grow=True)
+        near_parts = [
+            weighted(uncommon(chunk, vocabulary.df), table.text_norms[start : start + chunk.shape[0]], vocabulary.idf)
+            for start, chunk in table.text_chunks()
+        ]
+        near_vectors = sparse.csr_matrix(sparse.vstack(near_parts, format="csr")) if near_parts else table.title_counts
+        keys = project_keys(table.title_counts, table.summary_counts, lead, vocabulary.df)
+        del lead  # a million projects' leads: freed before the keys are sorted
+        postings = Postings.build(keys, len(table.ids))  # sorts the keys in place
         del keys
         return cls(table, vocabulary, regions, postings, near_vectors)
 
@@ -116,8 +120,9 @@ class DuplicateIndex:
     def match_one(self, record: Record, *, threshold: float | None = None, limit: int = 5) -> list[Match]:
         """The stored records that `record` (a project being created) most likely duplicates, best first."""
         vocabulary = self.vocabulary
-        query, text, lead = RecordTable.build(Tokenised.from_records([record]), vocabulary, self.regions, grow=False)
-        keys = project_keys(text, query.title_counts, lead, vocabulary.df, extra_df=1)
+        query, lead = RecordTable.build(Tokenised.from_records([record]), vocabulary, self.regions, grow=False)
+        text = query.text_counts(np.zeros(1, dtype=np.int64))
+        keys = project_keys(query.title_counts, query.summary_counts, lead, vocabulary.df, extra_df=1)
         keyed, shared = self.postings.lookup(sorted_unique(keys.keys))
         if len(keyed) > MAX_CANDIDATES:
             # Keep the stored projects that share the most keys with the new one.
@@ -183,23 +188,18 @@ def _named_words(
     left: RecordTable, right: RecordTable, a: int, b: int, vocabulary: Vocabulary
 ) -> tuple[list[str], str | None]:
     """The shared model codes or numbers, and the rarest shared word, worth naming in the reasons."""
-    shared = np.intersect1d(left.words_of(a), right.words_of(b), assume_unique=True)
-    if len(shared) == 0:
+    # Python sets: for a few dozen words, faster than numpy's per-call overhead (runs once per match).
+    shared = sorted(set(left.words_of(a).tolist()) & set(right.words_of(b).tolist()))
+    if not shared:
         return [], None
-    rarity = vocabulary.idf[shared] / vocabulary.max_idf()
-    by_rarity = shared[np.lexsort((shared, -rarity))]
-    rarity = vocabulary.idf[by_rarity] / vocabulary.max_idf()
+    max_idf = vocabulary.max_idf()
+    by_rarity = sorted(shared, key=lambda w: (-vocabulary.idf[w], w))
     codes = [
-        vocabulary.words[w]
-        for w, r in zip(by_rarity.tolist(), rarity.tolist(), strict=True)
-        if vocabulary.strong[w] and r >= _CODE_REASON
+        vocabulary.words[w] for w in by_rarity if vocabulary.strong[w] and vocabulary.idf[w] >= _CODE_REASON * max_idf
     ]
-    words = [
-        vocabulary.words[w]
-        for w, r in zip(by_rarity.tolist(), rarity.tolist(), strict=True)
-        if not vocabulary.strong[w] and r >= _RARE_WORD_REASON
-    ]
-    return codes, (words[0] if words else None)
+    words = [w for w in by_rarity if not vocabulary.strong[w]]
+    rare = vocabulary.words[words[0]] if words and vocabulary.idf[words[0]] >= _RARE_WORD_REASON * max_idf else None
+    return codes, rare
 
 
 def _matches(

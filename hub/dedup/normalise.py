@@ -8,9 +8,14 @@ from collections.abc import Iterable, Sequence
 
 from hub.dedup.vocabulary import ACRONYMS, ORGANISATION_NOISE, STOP_WORDS
 
-# Letters that NFKD does not decompose into ASCII; everything else non-ASCII is dropped after NFKD,
-# which removes accents in one fast pass (words are made of a-z and 0-9 only).
-_LIGATURES = (("œ", "oe"), ("Œ", "OE"), ("æ", "ae"), ("Æ", "AE"), ("ß", "ss"), ("ø", "o"), ("Ø", "O"))
+# Characters that NFKD does not turn into ASCII: everything non-ASCII left after NFKD is dropped, which
+# removes accents in one fast pass, so letters are spelled out and separators made ASCII first
+# (else "l’industrie" would become one word, "lindustrie").
+_REPLACEMENTS = (
+    *(("œ", "oe"), ("Œ", "OE"), ("æ", "ae"), ("Æ", "AE"), ("ß", "ss"), ("ø", "o"), ("Ø", "O")),
+    *(("’", "'"), ("‘", "'"), ("ʼ", "'"), ("«", " "), ("»", " "), ("“", " "), ("”", " ")),
+    *(("–", "-"), ("—", " "), ("‑", "-"), ("‐", "-"), ("•", " "), ("·", " "), ("×", " x ")),
+)
 # A word, possibly glued to others by hyphens or dots ("kdl-52w4100", "intra-corneenne", "4.0"); slashes
 # separate lists ("cd/mp3/aac") more often than they glue codes, so they split.
 _COMPOUND = re.compile(r"[a-z0-9]+(?:[-.][a-z0-9]+)*")
@@ -20,11 +25,40 @@ _DIGIT = re.compile(r"[0-9]")
 _DEBRIS = "_x000d_"
 
 
+_REPLACEMENT_OF = dict(_REPLACEMENTS)
+_SPECIAL = re.compile("[" + "".join(_REPLACEMENT_OF) + "]")
+
+
+def _latin1_table() -> tuple[bytes, bytes]:
+    """Byte table folding each Latin-1 character to its lower-case ASCII base letter, and bytes to drop."""
+    table, drop = bytearray(range(256)), bytearray()
+    for code in range(256):
+        base = unicodedata.normalize("NFKD", chr(code)).encode("ascii", "ignore").decode("ascii").lower()
+        if len(base) == 1:
+            table[code] = ord(base)
+        elif not base:
+            drop.append(code)  # "°", "µ": dropped, as NFKD + ASCII would
+        else:
+            table[code] = ord(" ")  # "¼"
+    return bytes(table), bytes(drop)
+
+
+_LATIN1_TABLE, _LATIN1_DROP = _latin1_table()
+_BEYOND_LATIN1 = re.compile(r"[^\x00-\xff]+")
+
+
+def _ascii_base(match: re.Match[str]) -> str:
+    return unicodedata.normalize("NFKD", match.group()).encode("ascii", "ignore").decode("ascii")
+
+
 def fold(text: str) -> str:
     """Lower-case `text` and strip accents and ligatures, keeping punctuation ("Cœur-IA" -> "coeur-ia")."""
-    for letter, ascii_form in _LIGATURES:
-        text = text.replace(letter, ascii_form)
-    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
+    for character in set(_SPECIAL.findall(text)):  # one scan finds which ones occur
+        text = text.replace(character, _REPLACEMENT_OF[character])
+    # French text is Latin-1: one byte-table pass folds it, several times faster than NFKD. The rare
+    # other characters ("ő", "ﬁ") go through NFKD first.
+    text = _BEYOND_LATIN1.sub(_ascii_base, text)
+    return text.encode("latin-1").translate(_LATIN1_TABLE, _LATIN1_DROP).decode("ascii")
 
 
 def stem(word: str) -> str:

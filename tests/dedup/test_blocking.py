@@ -33,7 +33,7 @@ def _pairs(rows: list[list[int]], vocab_size: int = 50) -> set[tuple[int, int]]:
     counts = _counts(rows, vocab_size)
     df = np.diff(counts.tocsc().indptr).astype(np.int64)
     empty = _counts([[] for _ in rows], vocab_size)
-    postings = Postings.build(project_keys(counts, counts, empty, df), len(rows))
+    postings = Postings.build(project_keys(counts, empty, empty, df), len(rows))
     i, j, _ = candidate_pairs(postings, len(rows))
     return set(zip(i.tolist(), j.tolist(), strict=True))
 
@@ -66,9 +66,10 @@ def test_lookup_finds_what_a_batch_run_pairs_with() -> None:
     assert _pairs(rows) == {(0, 1)}
     counts = _counts(rows, 50)
     df = np.diff(counts.tocsc().indptr).astype(np.int64)
-    postings = Postings.build(project_keys(counts, counts, _counts([[] for _ in rows], 50), df), len(rows))
+    none = _counts([[] for _ in rows], 50)
+    postings = Postings.build(project_keys(counts, none, none, df), len(rows))
     query = _counts([[1, 2, 3, 42]], 50)
-    keys = project_keys(query, query, _counts([[]], 50), df, extra_df=1)
+    keys = project_keys(query, _counts([[]], 50), _counts([[]], 50), df, extra_df=1)
     found, shared = postings.lookup(sorted_unique(keys.keys))
     assert found.tolist() == [0, 1]
     assert shared.min() >= 2
@@ -78,9 +79,10 @@ def test_a_word_unique_in_the_index_still_finds_its_project() -> None:
     rows = [[1, 7], [10, 11], [20, 21]]  # word 1 ("valvopulse") is in one stored project only
     counts = _counts(rows, 50)
     df = np.diff(counts.tocsc().indptr).astype(np.int64)
-    postings = Postings.build(project_keys(counts, counts, _counts([[] for _ in rows], 50), df), len(rows))
+    none = _counts([[] for _ in rows], 50)
+    postings = Postings.build(project_keys(counts, none, none, df), len(rows))
     query = _counts([[1, 30]], 50)
-    keys = project_keys(query, query, _counts([[]], 50), df, extra_df=1)
+    keys = project_keys(query, _counts([[]], 50), _counts([[]], 50), df, extra_df=1)
     assert postings.lookup(sorted_unique(keys.keys))[0].tolist() == [0]
 
 

@@ -207,7 +207,27 @@ def test_match_is_frozen() -> None:
 
 
 _words = st.sampled_from(
-    ["patient", "suivi", "domicile", "capteur", "diabète", "cardiaque", "télésurveillance", "robot", "IA", "plateforme", "soins", "infirmière", "hôpital", "application", "dépistage", "cancer", "données", "santé", "médecin"]
+    [
+        "patient",
+        "suivi",
+        "domicile",
+        "capteur",
+        "diabète",
+        "cardiaque",
+        "télésurveillance",
+        "robot",
+        "IA",
+        "plateforme",
+        "soins",
+        "infirmière",
+        "hôpital",
+        "application",
+        "dépistage",
+        "cancer",
+        "données",
+        "santé",
+        "médecin",
+    ]
 )
 _text = st.lists(_words, min_size=0, max_size=12).map(" ".join)
 _record = st.fixed_dictionaries(

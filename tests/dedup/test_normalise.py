@@ -22,6 +22,8 @@ from hub.dedup.normalise import (
         ("Télémédecine", "telemedecine"),
         ("Cœur ÆSOP", "coeur aesop"),
         ("Hôpital Saint-Éloi", "hopital saint-eloi"),
+        ("L’hôpital « Nord » – 2024", "l'hopital   nord   - 2024"),
+        ("Erdős, ﬁltre, 60°C", "erdos, filtre, 60c"),
         ("", ""),
     ],
 )
@@ -35,6 +37,7 @@ def test_fold_strips_case_accents_and_ligatures(text: str, expected: str) -> Non
         # stop words (French and English) and punctuation disappear
         ("Le suivi des patients à domicile", ["suivi", "patient", "domicile"]),
         ("The remote care of the patients", ["remote", "care", "patient"]),
+        ("l’industrie et l'industrie", ["industrie", "industrie"]),
         # plurals are reduced, -aux becomes -al
         ("Dispositifs connectés", ["dispositif", "connecte"]),
         ("Capteurs médicaux", ["capteur", "medical"]),
