@@ -43,6 +43,16 @@ def text_progress(stream: TextIO = sys.stderr) -> Progress:
     return report
 
 
+def clip(text: str, limit: int) -> str:
+    """`text` within `limit` characters, cut at a word boundary with an ellipsis rather than mid-word."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut[limit // 2 :]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:.-–") + "…"
+
+
 def _silent(label: str, done: int, total: int) -> None:
     return None
 
@@ -138,7 +148,7 @@ def load_actors(session: Session, progress: Progress) -> int:
         rows.append(
             {
                 "slug": slugs.make(r.name),
-                "name": r.name[:200],
+                "name": clip(r.name, 200),
                 "kind": r.kind,
                 "siren": r.siren,
                 "siret": r.siret,
@@ -210,8 +220,8 @@ def load_projects(session: Session, progress: Progress) -> int:
         rows.append(
             {
                 "slug": slugs.make(r.title),
-                "title": r.title[:200],
-                "summary": (r.summary or "")[:600],
+                "title": clip(r.title, 200),
+                "summary": clip(r.summary or "", 600),
                 "description": r.description or "",
                 "carrier_id": actor_ids.get(r.carrier) if r.carrier else None,
                 "phase": r.phase,
