@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from sqlmodel import Session
 
@@ -49,6 +50,21 @@ def project_filters(session: Session, params: Mapping[str, str]) -> ProjectFilte
         carrier=int(carrier_raw) if carrier_raw else None,
         q=parse_text(params, "q"),
     )
+
+
+def reference_choices(session: Session) -> dict[str, Any]:
+    """Sectors, régions and départements for filter menus and forms, as rows and as (value, label) options."""
+    sectors = list_sectors(session)
+    regions = list_regions(session)
+    departements = list_departements(session)
+    return {
+        "sectors": sectors,
+        "regions": regions,
+        "departements": departements,
+        "sectors_options": [(s.code, s.label) for s in sectors],
+        "regions_options": [(r.code, r.name) for r in regions],
+        "departements_options": [(d.code, f"{d.code} — {d.name}") for d in departements],
+    }
 
 
 KNOWN_ACTOR_PARAMS = frozenset(

@@ -14,11 +14,11 @@ from hub.directory import services
 from hub.directory.models import ActorKind, ActorPhase, VerificationStatus
 from hub.directory.shapes import ActorInput
 from hub.errors import InvalidInput, PermissionDenied
-from hub.filters import KNOWN_ACTOR_PARAMS, actor_filters, check_known
+from hub.filters import KNOWN_ACTOR_PARAMS, actor_filters, check_known, reference_choices
 from hub.listing import parse_page
 from hub.matchmaking.services import actor_panel
 from hub.projects.services import projects_of_actor
-from hub.territories.services import list_departements, list_regions, list_sectors, territory_names
+from hub.territories.services import territory_names
 from hub.validation import validate
 from hub.web import CurrentViewer, DbSession, flash_cookie, form_dict, in_thread, page, require_viewer
 
@@ -26,16 +26,7 @@ FormData = URLEncodedBody[dict[str, Any]]
 
 
 def _choices(db_session: DbSession) -> dict[str, Any]:
-    sectors = list_sectors(db_session)
-    departements = list_departements(db_session)
-    regions = list_regions(db_session)
-    return {
-        "sectors_options": [(s.code, s.label) for s in sectors],
-        "regions_options": [(r.code, r.name) for r in regions],
-        "departements_options": [(d.code, f"{d.code} — {d.name}") for d in departements],
-        "regions": regions,
-        "departements": departements,
-        "sectors": sectors,
+    return reference_choices(db_session) | {
         "kinds": list(ActorKind),
         "phases": list(ActorPhase),
     }

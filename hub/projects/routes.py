@@ -17,13 +17,13 @@ from hub.dedup import services as dedup
 from hub.directory.models import Actor, ActorMembership, MembershipStatus
 from hub.errors import InvalidInput, PermissionDenied
 from hub.exchanges import services as exchanges_services
-from hub.filters import KNOWN_PROJECT_PARAMS, check_known, project_filters
+from hub.filters import KNOWN_PROJECT_PARAMS, check_known, project_filters, reference_choices
 from hub.listing import parse_page
 from hub.matchmaking.services import project_panel
 from hub.projects import services
 from hub.projects.models import PartnerRole, ProjectNeed, ProjectPhase, RegulatoryStatus, ReimbursementStatus
 from hub.projects.shapes import ProjectInput
-from hub.territories.services import list_departements, list_regions, list_sectors, territory_names
+from hub.territories.services import territory_names
 from hub.validation import validate
 from hub.web import CurrentViewer, DbSession, flash_cookie, form_dict, in_thread, page, require_viewer
 
@@ -42,16 +42,7 @@ def _carrier_choices(db_session: DbSession, viewer: Viewer) -> list[Actor]:
 
 
 def _choices(db_session: DbSession) -> dict[str, Any]:
-    sectors = list_sectors(db_session)
-    departements = list_departements(db_session)
-    regions = list_regions(db_session)
-    return {
-        "sectors_options": [(s.code, s.label) for s in sectors],
-        "departements_options": [(d.code, f"{d.code} — {d.name}") for d in departements],
-        "regions_options": [(r.code, r.name) for r in regions],
-        "regions": regions,
-        "departements": departements,
-        "sectors": sectors,
+    return reference_choices(db_session) | {
         "phases": list(ProjectPhase),
         "needs": list(ProjectNeed),
         "regulatory_statuses": list(RegulatoryStatus),
