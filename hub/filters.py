@@ -15,18 +15,18 @@ from hub.projects.services import ProjectFilters
 from hub.territories.services import list_departements, list_regions, list_sectors
 
 
-def _territory_filters(session: Session, params: Mapping[str, str]) -> tuple[str | None, str | None]:
-    region = parse_choice(params, "region", {t.code for t in list_regions(session)})
-    departement = parse_choice(params, "departement", {t.code for t in list_departements(session)})
+def _territory_filters(reference: Mapping[str, Any], params: Mapping[str, str]) -> tuple[str | None, str | None]:
+    region = parse_choice(params, "region", {t.code for t in reference["regions"]})
+    departement = parse_choice(params, "departement", {t.code for t in reference["departements"]})
     return (f"reg-{region}" if region else None), (f"dep-{departement}" if departement else None)
 
 
-def actor_filters(session: Session, params: Mapping[str, str]) -> ActorFilters:
-    """The directory filters in `params`, or InvalidFilter naming the wrong one."""
-    region, departement = _territory_filters(session, params)
+def actor_filters(reference: Mapping[str, Any], params: Mapping[str, str]) -> ActorFilters:
+    """The directory filters in `params` (checked against `reference_choices`), or InvalidFilter naming the wrong one."""
+    region, departement = _territory_filters(reference, params)
     return ActorFilters(
         kind=parse_choice(params, "kind", {k.value for k in ActorKind}),
-        sector=parse_choice(params, "sector", {s.code for s in list_sectors(session)}),
+        sector=parse_choice(params, "sector", {s.code for s in reference["sectors"]}),
         region=region,
         departement=departement,
         phase=parse_choice(params, "phase", {p.value for p in ActorPhase}),
@@ -35,15 +35,15 @@ def actor_filters(session: Session, params: Mapping[str, str]) -> ActorFilters:
     )
 
 
-def project_filters(session: Session, params: Mapping[str, str]) -> ProjectFilters:
-    """The catalogue filters in `params`, or InvalidFilter naming the wrong one."""
-    region, departement = _territory_filters(session, params)
+def project_filters(reference: Mapping[str, Any], params: Mapping[str, str]) -> ProjectFilters:
+    """The catalogue filters in `params` (checked against `reference_choices`), or InvalidFilter naming the wrong one."""
+    region, departement = _territory_filters(reference, params)
     carrier_raw = params.get("carrier", "").strip()
     if carrier_raw and (not carrier_raw.isdigit() or len(carrier_raw) > 9):
         raise InvalidFilter("carrier", "« carrier » attend l’identifiant numérique d’un acteur.")
     return ProjectFilters(
         phase=parse_choice(params, "phase", {p.value for p in ProjectPhase}),
-        sector=parse_choice(params, "sector", {s.code for s in list_sectors(session)}),
+        sector=parse_choice(params, "sector", {s.code for s in reference["sectors"]}),
         region=region,
         departement=departement,
         need=parse_choice(params, "need", {n.value for n in ProjectNeed}),

@@ -67,6 +67,22 @@ CSP = (
 )
 
 
+# French labels of every vocabulary, by value, for templates and facet menus.
+LABELS: dict[str, dict[str, str]] = {
+    "kind": {str(k): v for k, v in ACTOR_KIND_LABELS.items()},
+    "actor_phase": {str(k): v for k, v in ACTOR_PHASE_LABELS.items()},
+    "verification": {str(k): v for k, v in VERIFICATION_LABELS.items()},
+    "membership": {str(k): v for k, v in MEMBERSHIP_LABELS.items()},
+    "project_phase": {str(k): v for k, v in PROJECT_PHASE_LABELS.items()},
+    "project_status": {str(k): v for k, v in PROJECT_STATUS_LABELS.items()},
+    "regulatory": {str(k): v for k, v in REGULATORY_LABELS.items()},
+    "reimbursement": {str(k): v for k, v in REIMBURSEMENT_LABELS.items()},
+    "need": {str(k): v for k, v in NEED_LABELS.items()},
+    "partner_role": {str(k): v for k, v in PARTNER_ROLE_LABELS.items()},
+    "role": {str(k): v for k, v in ROLE_LABELS.items()},
+}
+
+
 def _format_number(value: int | float) -> str:
     return f"{value:,}".replace(",", "\u202f")
 
@@ -107,19 +123,7 @@ def make_environment() -> Environment:
     env.filters["number"] = _format_number
     env.filters["date_fr"] = _format_date
     env.globals["plural"] = _plural
-    env.globals["labels"] = {
-        "kind": {str(k): v for k, v in ACTOR_KIND_LABELS.items()},
-        "actor_phase": {str(k): v for k, v in ACTOR_PHASE_LABELS.items()},
-        "verification": {str(k): v for k, v in VERIFICATION_LABELS.items()},
-        "membership": {str(k): v for k, v in MEMBERSHIP_LABELS.items()},
-        "project_phase": {str(k): v for k, v in PROJECT_PHASE_LABELS.items()},
-        "project_status": {str(k): v for k, v in PROJECT_STATUS_LABELS.items()},
-        "regulatory": {str(k): v for k, v in REGULATORY_LABELS.items()},
-        "reimbursement": {str(k): v for k, v in REIMBURSEMENT_LABELS.items()},
-        "need": {str(k): v for k, v in NEED_LABELS.items()},
-        "partner_role": {str(k): v for k, v in PARTNER_ROLE_LABELS.items()},
-        "role": {str(k): v for k, v in ROLE_LABELS.items()},
-    }
+    env.globals["labels"] = LABELS
     env.globals["query_with"] = query_with
     return env
 

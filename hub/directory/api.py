@@ -12,7 +12,7 @@ from sqlmodel import Session
 from hub.directory import services
 from hub.directory.models import Actor
 from hub.directory.shapes import ActorInput
-from hub.filters import KNOWN_ACTOR_PARAMS, actor_filters, check_known
+from hub.filters import KNOWN_ACTOR_PARAMS, actor_filters, check_known, reference_choices
 from hub.listing import parse_page
 from hub.validation import validate
 from hub.web import CurrentViewer, DbSession, in_thread, require_viewer
@@ -68,7 +68,7 @@ def list_actors(request: Request[Any, Any, Any], db_session: DbSession) -> dict[
     """Actors of the directory. Filters: kind, sector, region, departement (INSEE codes), phase, volunteer, q; page, per_page."""
     params = dict(request.query_params)
     check_known(params, KNOWN_ACTOR_PARAMS)
-    filters = actor_filters(db_session, params)
+    filters = actor_filters(reference_choices(db_session), params)
     page_number, per_page = parse_page(params)
     result = services.list_actors(db_session, filters, page=page_number, per_page=per_page)
     return {

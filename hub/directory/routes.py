@@ -38,7 +38,8 @@ def actor_list(request: Request[Any, Any, Any], db_session: DbSession, viewer: C
     """The directory with its filters and pagination."""
     params = dict(request.query_params)
     check_known(params, KNOWN_ACTOR_PARAMS)
-    filters = actor_filters(db_session, params)
+    choices = _choices(db_session)
+    filters = actor_filters(choices, params)
     page_number, per_page = parse_page(params)
     result = services.list_actors(db_session, filters, page=page_number, per_page=per_page)
     sectors = services.actor_sectors(db_session, [a.id for a in result.items if a.id is not None])
@@ -50,7 +51,7 @@ def actor_list(request: Request[Any, Any, Any], db_session: DbSession, viewer: C
         params=params,
         item_sectors=sectors,
         names=territory_names(db_session),
-        **_choices(db_session),
+        **choices,
     )
 
 

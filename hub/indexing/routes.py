@@ -10,12 +10,10 @@ from litestar.datastructures import State
 from litestar.response import Template
 from sqlmodel import Session
 
-from hub.directory.models import ActorPhase
 from hub.errors import HubError
+from hub.filters import reference_choices
 from hub.listing import InvalidFilter, check_page_exists, parse_choice, parse_page, parse_text
-from hub.projects.models import ProjectNeed, ProjectPhase
-from hub.territories.services import list_departements, list_regions, list_sectors
-from hub.web import CurrentViewer, DbSession, in_thread, page
+from hub.web import LABELS, CurrentViewer, DbSession, in_thread, page
 from search.engine import SearchEngine, SearchQuery, SearchResults
 from search.errors import InvalidQuery
 
@@ -32,23 +30,14 @@ class SearchFailed(HubError):
     title = "Recherche indisponible"
 
 
-def _query(session: Session, params: Mapping[str, str]) -> tuple[SearchQuery, int, int]:
+def _query(labels: Mapping[str, Mapping[str, str]], params: Mapping[str, str]) -> tuple[SearchQuery, int, int]:
     for name in params:
         if name not in KNOWN_PARAMS:
             raise InvalidFilter(name[:50], f"Filtre inconnu : « {name[:50]} ».")
     text = params.get("q", "")
     if len(text) > MAX_QUERY_CHARS:
         raise InvalidFilter("q", f"La recherche est trop longue ({MAX_QUERY_CHARS} caractères au plus).")
-    choices: dict[str, set[str]] = {
-        "kind": set(KIND_LABELS),
-        "sector": {s.code for s in list_sectors(session)},
-        "region": {t.code for t in list_regions(session)},
-        "departement": {t.code for t in list_departements(session)},
-        "phase": {p.value for p in ProjectPhase} | {p.value for p in ActorPhase},
-        "needs": {n.value for n in ProjectNeed},
-        "volunteer": {"true", "false"},
-    }
-    filters = {name: [value] for name in FACETS if (value := parse_choice(params, name, choices[name]))}
+    filters = {name: [value] for name in FACETS if (value := parse_choice(params, name, labels[name]))}
     page_number, per_page = parse_page(params)
     query = SearchQuery(
         text=(parse_text({"q": text[:200]}, "q") or ""),
@@ -71,17 +60,15 @@ def run_search(engine: SearchEngine, query: SearchQuery) -> SearchResults:
 
 
 def _facet_labels(session: Session) -> dict[str, dict[str, str]]:
-    from hub.web import make_environment  # the same French labels as the templates
-
-    labels = make_environment().globals["labels"]
-    assert isinstance(labels, dict)
+    """Every facet's known values with their French label (the allowed filter values are these keys)."""
+    reference = reference_choices(session)
     return {
         "kind": KIND_LABELS,
-        "sector": {s.code: s.label for s in list_sectors(session)},
-        "region": {t.code: t.name for t in list_regions(session)},
-        "departement": {t.code: f"{t.code} — {t.name}" for t in list_departements(session)},
-        "phase": labels["project_phase"] | labels["actor_phase"],
-        "needs": labels["need"],
+        "sector": {s.code: s.label for s in reference["sectors"]},
+        "region": {t.code: t.name for t in reference["regions"]},
+        "departement": {t.code: f"{t.code} — {t.name}" for t in reference["departements"]},
+        "phase": LABELS["project_phase"] | LABELS["actor_phase"],
+        "needs": LABELS["need"],
         "volunteer": {"true": "Oui", "false": "Non"},
     }
 
@@ -104,7 +91,8 @@ def search_page(
 ) -> Template:
     """Results with facets and counts, highlighted matches, the directory's filters."""
     params = dict(request.query_params)
-    query, page_number, per_page = _query(db_session, params)
+    labels = _facet_labels(db_session)
+    query, page_number, per_page = _query(labels, params)
     results = run_search(state.search_engine, query)
     check_page_exists(page_number, per_page, results.total)
     return page(
@@ -115,7 +103,7 @@ def search_page(
         results=results,
         page_number=page_number,
         pages=max(1, -(-results.total // per_page)),
-        facet_labels=_facet_labels(db_session),
+        facet_labels=labels,
         facet_titles=FACET_TITLES,
         kind_labels=KIND_LABELS,
     )
@@ -150,7 +138,7 @@ def results_json(results: SearchResults, page_number: int, per_page: int) -> dic
 @in_thread
 def search_api(request: Request[Any, Any, Any], db_session: DbSession, state: State) -> dict[str, Any]:
     """Search actors, projects and public profiles. Parameters: q, kind, sector, region, departement, phase, needs, volunteer, page, per_page."""
-    query, page_number, per_page = _query(db_session, dict(request.query_params))
+    query, page_number, per_page = _query(_facet_labels(db_session), dict(request.query_params))
     results = run_search(state.search_engine, query)
     check_page_exists(page_number, per_page, results.total)
     return results_json(results, page_number, per_page)

@@ -10,7 +10,7 @@ from litestar.params import FromPath, JSONBody
 from sqlmodel import Session
 
 from hub.dedup import services as dedup
-from hub.filters import KNOWN_PROJECT_PARAMS, check_known, project_filters
+from hub.filters import KNOWN_PROJECT_PARAMS, check_known, project_filters, reference_choices
 from hub.listing import parse_page
 from hub.projects import services
 from hub.projects.models import Project
@@ -75,7 +75,7 @@ def list_projects(request: Request[Any, Any, Any], db_session: DbSession) -> dic
     """Active projects. Filters: phase, sector, region, departement (INSEE codes), need, carrier, q; page, per_page."""
     params = dict(request.query_params)
     check_known(params, KNOWN_PROJECT_PARAMS)
-    filters = project_filters(db_session, params)
+    filters = project_filters(reference_choices(db_session), params)
     page_number, per_page = parse_page(params)
     result = services.list_projects(db_session, filters, page=page_number, per_page=per_page)
     return {

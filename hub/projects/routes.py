@@ -57,7 +57,8 @@ def project_list(request: Request[Any, Any, Any], db_session: DbSession, viewer:
     """The catalogue with its filters and pagination."""
     params = dict(request.query_params)
     check_known(params, KNOWN_PROJECT_PARAMS)
-    filters = project_filters(db_session, params)
+    choices = _choices(db_session)
+    filters = project_filters(choices, params)
     page_number, per_page = parse_page(params)
     result = services.list_projects(db_session, filters, page=page_number, per_page=per_page)
     sectors = services.project_sectors(db_session, [p.id for p in result.items if p.id is not None])
@@ -69,7 +70,7 @@ def project_list(request: Request[Any, Any, Any], db_session: DbSession, viewer:
         params=params,
         item_sectors=sectors,
         names=territory_names(db_session),
-        **_choices(db_session),
+        **choices,
     )
 
 
