@@ -20,6 +20,10 @@ from litestar.types import ASGIApp
 
 from hub import observability
 from hub.accounts import routes as account_routes
+from hub.activity import routes as activity_routes
+from hub.advisers import routes as advisers_routes
+from hub.contests import routes as contests_routes
+from hub.dashboard import routes as dashboard_routes
 from hub.db import Database, make_engine
 from hub.dedup import api as dedup_api
 from hub.dedup import routes as dedup_routes
@@ -28,14 +32,24 @@ from hub.directory import routes as directory_routes
 from hub.errors import HubError
 from hub.exchanges import api as exchanges_api
 from hub.exchanges import routes as exchanges_routes
+from hub.feedback import routes as feedback_routes
 from hub.indexing import routes as search_routes
 from hub.indexing.services import IndexWorker
 from hub.ledger import api as ledger_api
+from hub.ledger import routes as ledger_routes
 from hub.matchmaking import routes as matchmaking_routes
 from hub.matchmaking.services import SuggestionGraphs
+from hub.moderation import routes as moderation_routes
+from hub.needs import routes as needs_routes
+from hub.network import routes as network_routes
 from hub.observability import Metrics, RequestContextMiddleware, configure_logging
+from hub.opendata import routes as opendata_routes
+from hub.orientations import routes as orientations_routes
+from hub.places import routes as places_routes
 from hub.projects import api as project_api
 from hub.projects import routes as project_routes
+from hub.referents import routes as referents_routes
+from hub.research import routes as research_routes
 from hub.settings import Settings
 from hub.territories import api as territory_api
 from hub.territories import routes as territory_routes
@@ -115,6 +129,20 @@ def create_app(settings: Settings, database: Database | None = None, *, backgrou
             *matchmaking_routes.ROUTES,
             *exchanges_routes.ROUTES,
             *exchanges_api.ROUTES,
+            *ledger_routes.ROUTES,
+            *referents_routes.ROUTES,
+            *orientations_routes.ROUTES,
+            *network_routes.ROUTES,
+            *activity_routes.ROUTES,
+            *dashboard_routes.ROUTES,
+            *opendata_routes.ROUTES,
+            *needs_routes.ROUTES,
+            *contests_routes.ROUTES,
+            *feedback_routes.ROUTES,
+            *moderation_routes.ROUTES,
+            *research_routes.ROUTES,
+            *advisers_routes.ROUTES,
+            *places_routes.ROUTES,
             *observability.ROUTES,
             *static_routers,
         ],

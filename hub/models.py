@@ -1,5 +1,20 @@
 """Every table of the hub, imported in one place for Alembic and for tests."""
 
+import hub.activity.models
+import hub.advisers.models
+import hub.contests.models
+import hub.dashboard.models
+import hub.feedback.models
+import hub.moderation.models
+import hub.needs.models
+import hub.network.models
+import hub.opendata.models
+import hub.orientations.models
+import hub.places.models
+
+# Domains whose tables are registered by importing their models module.
+import hub.referents.models
+import hub.research.models  # noqa: F401
 from hub.accounts.models import Account, AccountRole, LoginAttempt, Person, UserSession
 from hub.changelog.models import ChangeLogEntry
 from hub.db import metadata

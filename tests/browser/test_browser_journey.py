@@ -8,48 +8,21 @@ the hub's own scripts (/static/hub/) under 100 KB in total.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from hub import identifiers
+from tests.browser.audit import Audit, assert_clean, open_audited
 
 if TYPE_CHECKING:
     from conftest import HubServer
 
 pytestmark = pytest.mark.browser
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-AXE_PATH = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"
-WCAG_21_AA_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-MAX_DOCUMENT_BYTES = 100 * 1024
-MAX_HUB_SCRIPT_BYTES = 100 * 1024
 PASSWORD = "une phrase de passe assez longue"
-
-# Records every CSP violation the page reports, so the audit also proves the pages work under their own policy.
-CSP_LISTENER = """
-window.__cspViolations = [];
-document.addEventListener('securitypolicyviolation', (event) => {
-  window.__cspViolations.push(
-    `${event.effectiveDirective} blocked ${event.blockedURI || 'inline'} at line ${event.lineNumber}: ${event.sample}`
-  );
-});
-"""
-AXE_RUN = """async (tags) => {
-  const results = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
-  return results.violations.map((v) => ({
-    id: v.id, impact: v.impact, help: v.help, count: v.nodes.length,
-    targets: v.nodes.slice(0, 3).map((node) => node.target.join(' ')),
-  }));
-}"""
-NAVIGATION_SIZES = """() => {
-  const entry = performance.getEntriesByType('navigation')[0];
-  return {status: entry.responseStatus, decoded: entry.decodedBodySize, transferred: entry.transferSize};
-}"""
 
 
 def with_luhn_key(digits: str) -> str:
@@ -69,73 +42,15 @@ def test_luhn_key_is_the_one_the_hub_accepts() -> None:
         assert accepted == [keyed[-1]]
 
 
-@dataclass
-class Audit:
-    """What the journey saw on each page: axe violations, CSP violations, weights."""
-
-    axe_source: str
-    violations: list[str] = field(default_factory=list)
-    csp_violations: list[str] = field(default_factory=list)
-    weights: list[str] = field(default_factory=list)
-    heavy_pages: list[str] = field(default_factory=list)
-    hub_assets: dict[str, str] = field(default_factory=dict)  # URL -> resource type, for /static/hub/
-
-    def check(self, page: Page, name: str, status: int = 200) -> None:
-        """Audit the page now shown: its HTTP status, accessibility (axe-core, WCAG 2.1 AA), CSP, weight."""
-        page.wait_for_load_state("load")
-        sizes: dict[str, Any] = page.evaluate(NAVIGATION_SIZES)
-        assert sizes["status"] == status, f"{name}: HTTP {sizes['status']} on {page.url}, expected {status}"
-        # add_script_tag(content=...) would insert an inline <script>, which the hub's CSP (script-src 'self')
-        # blocks. evaluate() runs axe through the DevTools protocol, which the CSP does not govern, so no
-        # bypass_csp is needed and axe audits the page exactly as users get it, CSP included.
-        if not page.evaluate("typeof window.axe !== 'undefined'"):
-            page.evaluate(self.axe_source)
-        for violation in page.evaluate(AXE_RUN, WCAG_21_AA_TAGS):
-            self.violations.append(
-                f"{name} ({urlparse(page.url).path}): {violation['id']} [{violation['impact']}] "
-                f"{violation['help']} — {violation['count']} node(s), e.g. {violation['targets']}"
-            )
-        self.csp_violations += [f"{name}: {text}" for text in page.evaluate("window.__cspViolations || []")]
-        line = f"{name}: {sizes['decoded'] / 1024:.1f} KB HTML ({sizes['transferred'] / 1024:.1f} KB over the wire)"
-        self.weights.append(line)
-        if sizes["decoded"] > MAX_DOCUMENT_BYTES:
-            self.heavy_pages.append(line)
-
-
-def _watch_hub_scripts(page: Page, audit: Audit) -> None:
-    def record(response: Any) -> None:
-        if urlparse(response.url).path.startswith("/static/hub/"):
-            audit.hub_assets[response.url] = response.request.resource_type
-
-    page.on("response", record)
-
-
 def test_sign_up_add_actor_and_project_then_find_it(chromium_browser: Browser, hub_server: HubServer) -> None:
     """The issue-2 journey, as a nurse would click through it, with an audit of every page on the way."""
-    audit = Audit(axe_source=AXE_PATH.read_text(encoding="utf-8"))
-    context = chromium_browser.new_context(base_url=hub_server.base_url, locale="fr-FR")
-    context.set_default_timeout(15_000)
-    context.add_init_script(CSP_LISTENER)
-    page = context.new_page()
-    _watch_hub_scripts(page, audit)
+    audit, context, page = open_audited(chromium_browser, hub_server)
     try:
         _journey(page, audit)
     except Exception as error:
         error.add_note(f"--- the hub's last log lines ---\n{hub_server.log_tail()}")
         raise
-    asset_bytes = {url: len(context.request.get(url).body()) for url in sorted(audit.hub_assets)}
-    script_bytes = {url: size for url, size in asset_bytes.items() if audit.hub_assets[url] == "script"}
-    context.close()
-
-    print("\n".join(["Page weights:", *audit.weights, f"/static/hub/ files (bytes): {asset_bytes or 'none'}"]))
-    problems = [
-        *(f"axe: {line}" for line in audit.violations),
-        *(f"CSP: {line}" for line in audit.csp_violations),
-        *(f"over 100 KB: {line}" for line in audit.heavy_pages),
-    ]
-    if sum(script_bytes.values()) > MAX_HUB_SCRIPT_BYTES:
-        problems.append(f"hub scripts weigh {sum(script_bytes.values())} bytes in total: {script_bytes}")
-    assert not problems, "\n".join(problems)
+    assert_clean(audit, context)
 
 
 def _tick(page: Page, checkbox: Locator) -> None:

@@ -1,0 +1,3 @@
+"""Tables of hub.activity."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Tables of hub.advisers."""
+
+from __future__ import annotations

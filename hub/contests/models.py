@@ -1,0 +1,3 @@
+"""Tables of hub.contests."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Tables of hub.dashboard."""
+
+from __future__ import annotations

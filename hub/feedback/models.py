@@ -1,0 +1,3 @@
+"""Tables of hub.feedback."""
+
+from __future__ import annotations

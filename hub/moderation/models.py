@@ -1,0 +1,3 @@
+"""Tables of hub.moderation."""
+
+from __future__ import annotations

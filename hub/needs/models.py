@@ -1,0 +1,3 @@
+"""Tables of hub.needs."""
+
+from __future__ import annotations

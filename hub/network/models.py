@@ -1,0 +1,3 @@
+"""Tables of hub.network."""
+
+from __future__ import annotations

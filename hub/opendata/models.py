@@ -1,0 +1,3 @@
+"""Tables of hub.opendata."""
+
+from __future__ import annotations

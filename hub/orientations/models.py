@@ -1,0 +1,3 @@
+"""Tables of hub.orientations."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Tables of hub.places."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Tables of hub.referents."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Tables of hub.research."""
+
+from __future__ import annotations
