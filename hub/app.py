@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from litestar import Litestar
+from litestar import Litestar, Request
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
@@ -17,8 +17,9 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from litestar.types import ASGIApp
+from sqlalchemy.exc import InterfaceError, OperationalError
 
-from hub import observability
+from hub import observability, privacy
 from hub.accounts import routes as account_routes
 from hub.activity import routes as activity_routes
 from hub.advisers import routes as advisers_routes
@@ -29,7 +30,7 @@ from hub.dedup import api as dedup_api
 from hub.dedup import routes as dedup_routes
 from hub.directory import api as directory_api
 from hub.directory import routes as directory_routes
-from hub.errors import HubError
+from hub.errors import HubError, NotFound
 from hub.exchanges import api as exchanges_api
 from hub.exchanges import routes as exchanges_routes
 from hub.feedback import routes as feedback_routes
@@ -43,6 +44,7 @@ from hub.moderation import routes as moderation_routes
 from hub.needs import routes as needs_routes
 from hub.network import routes as network_routes
 from hub.observability import Metrics, RequestContextMiddleware, configure_logging
+from hub.openapi import document_api_only
 from hub.opendata import routes as opendata_routes
 from hub.orientations import routes as orientations_routes
 from hub.places import routes as places_routes
@@ -54,6 +56,7 @@ from hub.settings import Settings
 from hub.territories import api as territory_api
 from hub.territories import routes as territory_routes
 from hub.web import (
+    handle_database_unavailable,
     handle_http_exception,
     handle_hub_error,
     handle_server_error,
@@ -86,6 +89,17 @@ def open_search_engine(settings: Settings) -> SearchEngine:
     return open_engine(settings.search_index_path)
 
 
+# Identifiers are INTEGER columns (32-bit signed on PostgreSQL).
+_INT32 = 2**31
+
+
+def reject_impossible_ids(request: Request[Any, Any, Any]) -> None:
+    """An integer path parameter outside 32 bits names no row the databases can hold: 404, not an overflow."""
+    for value in request.path_params.values():
+        if isinstance(value, int) and not -_INT32 <= value < _INT32:
+            raise NotFound("Cette ressource n’existe pas.")
+
+
 def create_app(settings: Settings, database: Database | None = None, *, background_indexing: bool = True) -> Litestar:
     """The hub's Litestar application for `settings`; `database` defaults to the configured URL.
 
@@ -114,38 +128,41 @@ def create_app(settings: Settings, database: Database | None = None, *, backgrou
             "DSFR assets not found in %s: run `make run` (npm install) to style the pages", settings.static_dir
         )
     return Litestar(
-        route_handlers=[
-            *territory_routes.ROUTES,
-            *directory_routes.ROUTES,
-            *project_routes.ROUTES,
-            *dedup_routes.ROUTES,
-            *account_routes.ROUTES,
-            *directory_api.ROUTES,
-            *dedup_api.ROUTES,
-            *project_api.ROUTES,
-            *ledger_api.ROUTES,
-            *territory_api.ROUTES,
-            *search_routes.ROUTES,
-            *matchmaking_routes.ROUTES,
-            *exchanges_routes.ROUTES,
-            *exchanges_api.ROUTES,
-            *ledger_routes.ROUTES,
-            *referents_routes.ROUTES,
-            *orientations_routes.ROUTES,
-            *network_routes.ROUTES,
-            *activity_routes.ROUTES,
-            *dashboard_routes.ROUTES,
-            *opendata_routes.ROUTES,
-            *needs_routes.ROUTES,
-            *contests_routes.ROUTES,
-            *feedback_routes.ROUTES,
-            *moderation_routes.ROUTES,
-            *research_routes.ROUTES,
-            *advisers_routes.ROUTES,
-            *places_routes.ROUTES,
-            *observability.ROUTES,
-            *static_routers,
-        ],
+        route_handlers=document_api_only(
+            [
+                *territory_routes.ROUTES,
+                *directory_routes.ROUTES,
+                *project_routes.ROUTES,
+                *dedup_routes.ROUTES,
+                *account_routes.ROUTES,
+                *directory_api.ROUTES,
+                *dedup_api.ROUTES,
+                *project_api.ROUTES,
+                *ledger_api.ROUTES,
+                *territory_api.ROUTES,
+                *search_routes.ROUTES,
+                *matchmaking_routes.ROUTES,
+                *exchanges_routes.ROUTES,
+                *exchanges_api.ROUTES,
+                *ledger_routes.ROUTES,
+                *referents_routes.ROUTES,
+                *orientations_routes.ROUTES,
+                *network_routes.ROUTES,
+                *activity_routes.ROUTES,
+                *dashboard_routes.ROUTES,
+                *opendata_routes.ROUTES,
+                *needs_routes.ROUTES,
+                *contests_routes.ROUTES,
+                *feedback_routes.ROUTES,
+                *moderation_routes.ROUTES,
+                *research_routes.ROUTES,
+                *advisers_routes.ROUTES,
+                *places_routes.ROUTES,
+                *privacy.ROUTES,
+                *observability.ROUTES,
+                *static_routers,
+            ]
+        ),
         dependencies={
             "db_session": Provide(provide_db_session),
             "viewer": Provide(provide_viewer, sync_to_thread=True),
@@ -175,8 +192,11 @@ def create_app(settings: Settings, database: Database | None = None, *, backgrou
         exception_handlers={
             HubError: handle_hub_error,
             HTTPException: handle_http_exception,
+            OperationalError: handle_database_unavailable,
+            InterfaceError: handle_database_unavailable,
             Exception: handle_server_error,
         },
+        before_request=reject_impossible_ids,
         middleware=[request_context(metrics), security_headers(hsts=settings.is_production)],
         openapi_config=OpenAPIConfig(
             title="API du lab e-santé",

@@ -8,6 +8,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+import hub.activity.recording  # noqa: F401  (CLI writes feed the activity events too)
 from hub.db import Database, make_engine
 from hub.settings import Settings, SettingsError, load_settings
 
@@ -197,13 +198,14 @@ def cmd_dedup_scan(settings: Settings, *, restart: bool) -> int:
     return 0
 
 
-def cmd_import(settings: Settings, *, path: str, dry_run: bool, email: str) -> int:
+def cmd_import(settings: Settings, *, path: str, dry_run: bool, email: str, kind: str = "projets") -> int:
     from pathlib import Path
 
     from sqlmodel import col, select
 
     from hub.accounts.models import Account, AccountRole, Role
     from hub.accounts.services import viewer_for
+    from hub.dedup.actor_import import import_actors
     from hub.dedup.importer import MAX_FILE_BYTES, import_projects
 
     file = Path(path)
@@ -224,7 +226,8 @@ def cmd_import(settings: Settings, *, path: str, dry_run: bool, email: str) -> i
                 f"No administrator account{' ' + email if email else ''}: imports are made on behalf of one (--as EMAIL)."
             )
             return 2
-        report = import_projects(session, file.read_bytes(), viewer_for(session, account), dry_run=dry_run)
+        run = import_actors if kind == "acteurs" else import_projects
+        report = run(session, file.read_bytes(), viewer_for(session, account), dry_run=dry_run)
         if report.has_errors or dry_run:
             session.rollback()
         else:
@@ -296,6 +299,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     importer.add_argument("file", help="CSV file (UTF-8, header line; see the README)")
     importer.add_argument("--dry-run", action="store_true", help="report errors and duplicates, write nothing")
     importer.add_argument("--as", dest="email", default="", help="administrator account (default: the first one)")
+    importer.add_argument(
+        "--type", dest="kind", choices=("projets", "acteurs"), default="projets", help="what the file lists"
+    )
     args = parser.parse_args(argv)
     settings = _settings()
     if args.command == "setup":
@@ -310,7 +316,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "ledger":
         return cmd_ledger_verify(settings)
     if args.command == "import":
-        return cmd_import(settings, path=args.file, dry_run=args.dry_run, email=args.email)
+        return cmd_import(settings, path=args.file, dry_run=args.dry_run, email=args.email, kind=args.kind)
     if args.command == "serve":
         return cmd_serve(settings, reload=args.reload)
     if args.command == "db":

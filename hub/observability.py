@@ -73,6 +73,7 @@ class Metrics:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self.started_at = time.time()
         self.requests: dict[tuple[str, str, str], int] = defaultdict(int)
         self.buckets: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0] * (len(LATENCY_BUCKETS) + 1))
         self.latency_sum: dict[tuple[str, str], float] = defaultdict(float)
@@ -91,6 +92,9 @@ class Metrics:
     def render(self, extra: dict[str, float]) -> str:
         """The metrics page."""
         lines = [
+            "# HELP process_start_time_seconds Start time of this process since the Unix epoch.",
+            "# TYPE process_start_time_seconds gauge",
+            f"process_start_time_seconds {self.started_at:.6f}",
             "# HELP hub_http_requests_total HTTP requests by method, route and status.",
             "# TYPE hub_http_requests_total counter",
         ]

@@ -280,6 +280,27 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
     return _error_page(request, status, detail)
 
 
+RETRY_AFTER_SECONDS = 30
+
+
+def handle_database_unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """The database did not answer (stopped, unreachable, locked): 503 with Retry-After, nothing half-written.
+
+    The request's transaction is rolled back with its session; the connection pool checks connections before
+    use, so the hub recovers by itself once the database is back.
+    """
+    log.error("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+    detail = "Le service est momentanément indisponible. Rien n’a été enregistré : réessayez dans quelques instants."
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    if is_api(request):
+        response = problem(503, _STATUS_TITLES[503], detail, instance=request.url.path)
+        response.headers.update(headers)
+        return response
+    response = _error_page(request, 503, detail)
+    response.headers.update(headers)
+    return response
+
+
 def handle_server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """Unexpected errors: logged with their traceback, shown as a plain 500 without internals."""
     log.exception("unhandled error on %s %s", request.method, request.url.path)

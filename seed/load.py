@@ -6,6 +6,7 @@ import secrets
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -18,6 +19,7 @@ from hub.accounts.shapes import SignUpInput
 from hub.db import utcnow
 from hub.directory.models import Actor, ActorPhaseLink, ActorSector, VerificationStatus
 from hub.projects.models import Project, ProjectPartner, ProjectSector
+from hub.referents.models import ReferentAssignment, ReferentRole
 from hub.sectors.models import Sector
 from hub.slugs import RESERVED_SLUGS, slugify
 from hub.territories.models import Territory
@@ -322,8 +324,28 @@ def load_demo_accounts(session: Session, passwords_file: Path) -> list[tuple[str
     return created
 
 
+def load_demo_referent_assignment(session: Session) -> None:
+    """The fictional demo referent covers cardiovascular care and telemedicine in Nouvelle-Aquitaine (once)."""
+    account_id = session.exec(select(Account.id).where(col(Account.email) == f"referent@{DEMO_DOMAIN}")).first()
+    if account_id is None or session.get(Territory, "reg-75") is None:
+        return
+    if session.exec(select(ReferentAssignment.id).where(col(ReferentAssignment.account_id) == account_id)).first():
+        return
+    session.add(
+        ReferentAssignment(
+            account_id=account_id,
+            territory_id="reg-75",
+            sectors=["cardio", "telemedecine"],
+            role=ReferentRole.TITULAIRE,
+            starts_on=date(2026, 1, 1),
+        )
+    )
+    session.flush()
+
+
 def load_all(session: Session, *, progress: Progress = _silent, demo_passwords_file: Path | None = None) -> LoadReport:
     """Load everything that is missing, in one transaction (all or nothing)."""
+    session.info["hub.activity.quiet"] = True  # seed rows are not network news (hub/activity/recording.py)
     report = LoadReport()
     report.added["territories"] = load_territories(session, progress)
     report.added["sectors"] = load_sectors(session, progress)
@@ -332,6 +354,7 @@ def load_all(session: Session, *, progress: Progress = _silent, demo_passwords_f
     if demo_passwords_file is not None:
         before = session.exec(select(Account.id).where(col(Account.is_demo))).all()
         report.demo_accounts = load_demo_accounts(session, demo_passwords_file)
+        load_demo_referent_assignment(session)
         report.added["demo_accounts"] = len(session.exec(select(Account.id).where(col(Account.is_demo))).all()) - len(
             before
         )

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, or_
 from sqlmodel import Session, col, select
 
 from hub.accounts.models import Account, AccountRole, LoginAttempt, Person, Role, UserSession
@@ -63,6 +63,8 @@ def _throttle_keys(email: str, ip: str) -> tuple[str, str]:
 
 def _check_throttle(session: Session, keys: tuple[str, str]) -> None:
     since = utcnow() - THROTTLE_WINDOW
+    # Attempts older than the window no longer count: purge them (they hold e-mail and IP addresses).
+    session.exec(delete(LoginAttempt).where(col(LoginAttempt.created_at) < since))
     for key in keys:
         failures = session.exec(
             select(func.count())
@@ -109,6 +111,12 @@ def open_session(session: Session, account: Account, previous_token: str | None 
     token = secrets.token_urlsafe(32)
     now = utcnow()
     assert account.id is not None
+    # Sessions that can no longer be used (expired, or idle too long) are deleted at each sign-in.
+    session.exec(
+        delete(UserSession).where(
+            or_(col(UserSession.expires_at) <= now, col(UserSession.last_seen_at) <= now - SESSION_IDLE_TIMEOUT)
+        )
+    )
     session.add(
         UserSession(
             token_hash=_token_hash(token),

@@ -4,4 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-ROUTES: list[Any] = []
+from hub.contests.api import API
+from hub.contests.pages import PAGES
+
+ROUTES: list[Any] = [*PAGES, *API]

@@ -17,6 +17,7 @@ from hub.dedup.models import DuplicatePair, DuplicateReview, PairStatus, Project
 from hub.dedup.services import pair_fingerprint
 from hub.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from hub.projects.models import Project, ProjectNeedLink, ProjectPartner, ProjectSector, ProjectStatus
+from hub.referents.routing import resolve
 
 # The fields a reviewer chooses one by one when merging (the rest of the row is the survivor's).
 MERGE_FIELDS = (
@@ -111,6 +112,8 @@ def _decide(session: Session, pair: DuplicatePair, status: PairStatus, viewer: V
         review.status = ReviewStatus.OPEN if waiting else ReviewStatus.CLOSED
         review.updated_at = utcnow()
         session.add(review)
+        if not waiting:
+            resolve(session, subject_type="duplicate_review", subject_id=pair.review_id, outcome="Doublons examinés")
 
 
 def _log_pair(session: Session, pair: DuplicatePair, action: str, viewer: Viewer, note: str = "") -> None:

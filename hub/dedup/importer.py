@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,6 +65,7 @@ class ImportReport:
     file_errors: list[str] = field(default_factory=list)
     lines: list[LineReport] = field(default_factory=list)
     created: int = 0
+    noun: str = "projet"
 
     @property
     def has_errors(self) -> bool:
@@ -80,9 +82,13 @@ class ImportReport:
         if self.has_errors:
             out.append(f"Rien n’a été importé : corrigez le fichier ({len(self.lines)} lignes lues, {valid} valides).")
         elif self.dry_run:
-            out.append(f"Essai à blanc : {valid} projets seraient importés. Rien n’a été enregistré.")
+            out.append(f"Essai à blanc : {valid} {self.noun}s seraient importés. Rien n’a été enregistré.")
         else:
-            out.append(f"{self.created} projet importé." if self.created == 1 else f"{self.created} projets importés.")
+            out.append(
+                f"{self.created} {self.noun} importé."
+                if self.created == 1
+                else f"{self.created} {self.noun}s importés."
+            )
         return "\n".join(out)
 
 
@@ -91,8 +97,18 @@ def _normalise_header(name: str) -> str:
     return "".join(c for c in text if not unicodedata.combining(c)).replace(" ", "_").replace("-", "_").replace("’", "")
 
 
-def parse_csv(data: bytes, *, max_bytes: int = MAX_FILE_BYTES) -> tuple[list[tuple[int, dict[str, str]]], list[str]]:
-    """The rows of a CSV file as (line number, {column: value}), or French messages saying what is wrong and where."""
+def parse_csv(
+    data: bytes,
+    *,
+    max_bytes: int = MAX_FILE_BYTES,
+    columns: Mapping[str, str] = COLUMNS,
+    required: tuple[str, ...] = REQUIRED,
+    noun: str = "projet",
+) -> tuple[list[tuple[int, dict[str, str]]], list[str]]:
+    """The rows of a CSV file as (line number, {column: value}), or French messages saying what is wrong and where.
+
+    `columns` are the accepted (normalised) headers, `required` those that must be present, `noun` what a line holds.
+    """
     if len(data) > max_bytes:
         size = len(data) / 1024 / 1024
         return [], [f"Le fichier pèse {size:.1f} Mo : la limite est de {max_bytes // 1024 // 1024} Mo. Découpez-le."]
@@ -111,7 +127,7 @@ def parse_csv(data: bytes, *, max_bytes: int = MAX_FILE_BYTES) -> tuple[list[tup
     header_line = text.splitlines()[0]
     counts = {sep: header_line.count(sep) for sep in (";", ",", "\t")}
     separator = max(counts, key=lambda s: counts[s])
-    if counts[separator] == 0 and _normalise_header(header_line) not in COLUMNS:
+    if counts[separator] == 0 and _normalise_header(header_line) not in columns:
         return [], [
             "Séparateur non reconnu à la ligne 1 : séparez les colonnes par des points-virgules (;) ou des virgules (,)."
         ]
@@ -119,16 +135,16 @@ def parse_csv(data: bytes, *, max_bytes: int = MAX_FILE_BYTES) -> tuple[list[tup
     try:
         header = [_normalise_header(h) for h in next(reader)]
         errors: list[str] = []
-        unknown = [h for h in header if h and h not in COLUMNS]
+        unknown = [h for h in header if h and h not in columns]
         if unknown:
             errors.append("Colonnes inconnues à la ligne 1 : " + ", ".join(unknown[:5]) + ".")
-        missing = [c for c in REQUIRED if c not in header]
+        missing = [c for c in required if c not in header]
         if missing:
             errors.append(
                 "Colonne obligatoire absente à la ligne 1 : "
                 + ", ".join(missing)
                 + ". Colonnes possibles : "
-                + ", ".join(COLUMNS)
+                + ", ".join(columns)
                 + "."
             )
         if errors:
@@ -150,7 +166,7 @@ def parse_csv(data: bytes, *, max_bytes: int = MAX_FILE_BYTES) -> tuple[list[tup
     except csv.Error as exc:
         return [], [f"Ligne {reader.line_num} : le fichier CSV est mal formé ({exc})."]
     if not rows and not errors:
-        errors.append("Le fichier ne contient aucune ligne de projet après l’en-tête.")
+        errors.append(f"Le fichier ne contient aucune ligne de {noun} après l’en-tête.")
     return rows, errors
 
 

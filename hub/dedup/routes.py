@@ -12,6 +12,7 @@ from litestar.response import Redirect, Template
 from sqlmodel import col, select
 
 from hub.dedup import decisions, services
+from hub.dedup.actor_import import ACTOR_COLUMNS, import_actors
 from hub.dedup.importer import COLUMNS, MAX_PAGE_BYTES, import_projects
 from hub.dedup.models import PAIR_STATUS_LABELS, DuplicatePair, PairStatus, ProjectMerge
 from hub.directory.models import Actor
@@ -189,12 +190,15 @@ def unmerge(merge_id: FromPath[int], db_session: DbSession, viewer: CurrentViewe
     return _done(f"/projets/{survivor.slug}")
 
 
+_COLUMN_LISTS: dict[str, Any] = {"columns": list(COLUMNS), "actor_columns": list(ACTOR_COLUMNS)}
+
+
 @get("/administration/import", name="dedup.import_form")
 @in_thread
 def import_form(request: Request[Any, Any, Any], viewer: CurrentViewer) -> Template:
-    """Upload a CSV of projects: a dry run first, then the real import."""
+    """Upload a CSV of projects or actors: a dry run first, then the real import."""
     reviewer = decisions.require_reviewer(viewer)
-    return page(request, "dedup/import_form.html", reviewer, report=None, columns=list(COLUMNS), errors={})
+    return page(request, "dedup/import_form.html", reviewer, report=None, errors={}, kind="projets", **_COLUMN_LISTS)
 
 
 @post("/administration/import", name="dedup.import", request_max_body_size=MAX_PAGE_BYTES + 64 * 1024)
@@ -204,29 +208,35 @@ async def import_upload(request: Request[Any, Any, Any], db_session: DbSession, 
     data = await request.form()
     upload = data.get("fichier")
     dry_run = data.get("essai") in ("on", "1", "oui")
+    kind = data.get("type", "projets")
     errors: dict[str, str] = {}
     report = None
+    if kind not in ("projets", "acteurs"):
+        errors["type"] = "Choisissez ce que le fichier contient : des projets ou des acteurs."
     if not isinstance(upload, UploadFile) or not upload.filename:
         errors["fichier"] = "Choisissez un fichier CSV."
-    else:
+    elif not errors:
         content = await upload.read()
-        report = await _run_import(db_session, content, reviewer, dry_run)
+        report = await _run_import(db_session, content, reviewer, dry_run, kind)
     return page(
         request,
         "dedup/import_form.html",
         reviewer,
         status_code=422 if errors or (report and report.has_errors) else 200,
         report=report,
-        columns=list(COLUMNS),
         errors=errors,
+        kind=kind if kind in ("projets", "acteurs") else "projets",
+        **_COLUMN_LISTS,
     )
 
 
-async def _run_import(db_session: DbSession, content: bytes, reviewer: Any, dry_run: bool) -> Any:
+async def _run_import(db_session: DbSession, content: bytes, reviewer: Any, dry_run: bool, kind: str) -> Any:
     import anyio.to_thread
 
+    importer = import_actors if kind == "acteurs" else import_projects
+
     def run() -> Any:
-        report = import_projects(db_session, content, reviewer, dry_run=dry_run, max_bytes=MAX_PAGE_BYTES)
+        report = importer(db_session, content, reviewer, dry_run=dry_run, max_bytes=MAX_PAGE_BYTES)
         if report.has_errors or dry_run:
             db_session.rollback()
         else:

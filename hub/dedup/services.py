@@ -19,6 +19,7 @@ from hub.dedup.models import DuplicatePair, DuplicateReview, DuplicateScanRun, P
 from hub.directory.models import Actor
 from hub.projects.models import Project, ProjectPartner, ProjectSector, ProjectStatus
 from hub.projects.shapes import ProjectInput
+from hub.referents.routing import resolve, route
 from hub.territories.models import Territory, departement_id
 
 Record = dict[str, object]
@@ -297,6 +298,18 @@ def _review_for(session: Session, members: list[int], scan_run_id: int | None) -
     )
     session.add(review)
     session.flush()
+    assert review.id is not None
+    title = "Doublons possibles : " + " / ".join(p.title[:80] for p in projects[:3])
+    route(
+        session,
+        kind="duplicate_review",
+        subject_type="duplicate_review",
+        subject_id=review.id,
+        title=title,
+        url=f"/administration/doublons/{review.id}",
+        sector_codes=sectors,
+        territory_id=regions[0] if len(regions) == 1 else None,
+    )
     return review
 
 
@@ -312,6 +325,9 @@ def _close_empty_reviews(session: Session, review_ids: Iterable[int]) -> None:
             review.status = ReviewStatus.CLOSED
             review.updated_at = utcnow()
             session.add(review)
+            resolve(
+                session, subject_type="duplicate_review", subject_id=review_id, outcome="Plus aucune paire à examiner"
+            )
 
 
 def check_project(session: Session, project: Project, *, declared_distinct: bool = False) -> int:

@@ -14,10 +14,17 @@ from hub.accounts.viewer import Viewer
 from hub.directory.models import Actor, ActorMembership, MembershipStatus, VerificationStatus
 from hub.errors import Conflict, InvalidInput, NotFound, PermissionDenied, TooManyRequests
 from hub.exchanges.mail import Mail
-from hub.exchanges.models import Availability, IntroductionRequest, IntroductionStatus, TargetKind
+from hub.exchanges.models import (
+    INTRODUCTION_STATUS_LABELS,
+    Availability,
+    IntroductionRequest,
+    IntroductionStatus,
+    TargetKind,
+)
 from hub.exchanges.services import administrator_ids, emails_of, get_visible_availability, is_current, notify
 from hub.exchanges.shapes import DecisionInput, IntroductionInput
 from hub.projects.models import Project, ProjectStatus
+from hub.referents.routing import is_assignee, place_of, resolve, route
 
 DAILY_LIMIT = 10  # requests per sender per 24 hours, counted in the database so that every worker agrees
 SELF = "Vous ne pouvez pas demander à être mis en relation avec vous-même ou avec votre propre projet."
@@ -202,6 +209,18 @@ def create_introduction(
     session.add(request)
     session.flush()
     described = describe(session, target)
+    if routing.via_administrators and not isinstance(target, Availability):
+        sectors, where = place_of(session, target)
+        route(
+            session,
+            kind="introduction",
+            subject_type="introduction",
+            subject_id=request.id or 0,
+            title=f"Mise en relation avec {described.label}",
+            url=f"/mises-en-relation/{request.id}",
+            sector_codes=sectors,
+            territory_id=where,
+        )
     sender = options[data.on_behalf]
     note = (
         " (transmise aux administrateurs : ce destinataire n’a pas encore de compte)"
@@ -224,7 +243,7 @@ def create_introduction(
 def can_answer(session: Session, viewer: Viewer, request: IntroductionRequest, now: datetime) -> bool:
     """The target's own accounts answer; administrators answer the requests routed to them."""
     if request.is_routed_to_administrators:
-        return viewer.is_admin
+        return viewer.is_admin or is_assignee(session, viewer, subject_type="introduction", subject_id=request.id or 0)
     target = _target_row(session, request)
     return target is not None and viewer.account_id in route_introduction(session, target).recipient_ids
 
@@ -263,6 +282,13 @@ def decide_introduction(
     request.decided_by_id = viewer.account_id
     request.decided_at = now
     session.add(request)
+    resolve(
+        session,
+        subject_type="introduction",
+        subject_id=request.id or 0,
+        outcome=f"Mise en relation {INTRODUCTION_STATUS_LABELS[request.status].lower()}",
+        closed_by=viewer.account_id,
+    )
     target = _target_row(session, request)
     label = describe(session, target).label if target is not None else "le destinataire"
     if data.decision == "accept":

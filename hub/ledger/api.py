@@ -5,14 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from litestar import Request, Response, get, post
+from litestar import Request, Response, get, post, put
 from litestar.params import FromPath, JSONBody
 from sqlmodel import Session, col, select
 
+from hub.accounts.viewer import Viewer
 from hub.db import Database
-from hub.ledger import services
-from hub.ledger.models import LedgerAccount, LedgerTransfer
+from hub.errors import Conflict, PermissionDenied
+from hub.ledger import administration, registers, services
+from hub.ledger.models import Convention, LedgerAccount, LedgerTransfer
 from hub.ledger.rules import Refusal, Rule
+from hub.ledger.shapes import ApproversInput, ConventionInput
+from hub.validation import validate
 from hub.web import CurrentViewer, DbSession, in_thread, require_viewer
 
 KEY_HEADER = "idempotency-key"
@@ -158,4 +162,93 @@ def statement(db_session: DbSession, viewer: CurrentViewer) -> dict[str, Any]:
     }
 
 
-ROUTES = [deposit, deposit_decision, use, use_decision, statement]
+def _convention_json(session: Session, convention: Convention) -> dict[str, Any]:
+    assert convention.id is not None
+    deposited, used, pending = registers.convention_totals(session, convention.id)
+    return {
+        "id": convention.id,
+        "title": convention.title,
+        "employer_id": convention.employer_id,
+        "cap_minutes_per_period": convention.cap_minutes_per_period,
+        "period_days": convention.period_days,
+        "deposit_expiry_days": convention.deposit_expiry_days,
+        "approvers": registers.approver_names(session, convention.id),
+        "deposited_minutes": deposited,
+        "used_minutes": used,
+        "pending_minutes": pending,
+        "created_at": convention.created_at.isoformat(),
+    }
+
+
+def _admin(viewer: Viewer | None) -> Viewer:
+    signed_in = require_viewer(viewer)
+    if not signed_in.is_admin:
+        raise PermissionDenied("Seuls les administrateurs gèrent les conventions de la banque d’heures.")
+    return signed_in
+
+
+@get("/api/v1/ledger/conventions", name="api.ledger.conventions")
+@in_thread
+def conventions(db_session: DbSession) -> list[dict[str, Any]]:
+    """Every convention with its terms, approvers' names and figures (minutes), newest first (public)."""
+    return [_convention_json(db_session, item.convention) for item in registers.list_conventions(db_session)]
+
+
+@get("/api/v1/ledger/conventions/{convention_id:int}", name="api.ledger.convention")
+@in_thread
+def convention(convention_id: FromPath[int], db_session: DbSession) -> dict[str, Any]:
+    """One convention with its terms and figures (public)."""
+    return _convention_json(db_session, administration.get_convention(db_session, convention_id))
+
+
+@post("/api/v1/ledger/conventions", name="api.ledger.convention_create")
+@in_thread
+def convention_create(
+    request: Request[Any, Any, Any], data: JSONBody[dict[str, Any]], viewer: CurrentViewer, db_session: DbSession
+) -> Response[Any]:
+    """An administrator records a convention: {"title", "employer_slug", "cap_hours", "period_days"?,
+    "deposit_expiry_days"?, "approver_emails": [...]}; an optional Idempotency-Key makes a retry return the first."""
+    signed_in = _admin(viewer)
+    shape = validate(ConventionInput, data)
+    key = request.headers.get(KEY_HEADER, "")
+    replay = None
+    if key:
+        try:
+            replay = administration.claim_key(db_session, f"api-convention:{key}", "convention", shape.model_dump())
+        except Refusal as refusal:
+            raise Conflict(refusal.message) from refusal
+    if replay is None:
+        created = administration.open_convention(db_session, shape, signed_in)
+        replay = {"convention_id": created.id}
+        if key:
+            administration.keep_outcome(db_session, f"api-convention:{key}", replay)
+    db_session.commit()
+    found = administration.get_convention(db_session, int(replay["convention_id"]))
+    return Response(content=_convention_json(db_session, found), status_code=201)
+
+
+@put("/api/v1/ledger/conventions/{convention_id:int}/approvers", name="api.ledger.convention_approvers")
+@in_thread
+def convention_approvers(
+    convention_id: FromPath[int], data: JSONBody[dict[str, Any]], viewer: CurrentViewer, db_session: DbSession
+) -> dict[str, Any]:
+    """An administrator replaces a convention's approvers: {"approver_emails": [...]} (accounts must exist)."""
+    signed_in = _admin(viewer)
+    administration.get_convention(db_session, convention_id)
+    shape = validate(ApproversInput, data)
+    administration.set_approvers(db_session, convention_id, shape.approver_emails, signed_in)
+    db_session.commit()
+    return _convention_json(db_session, administration.get_convention(db_session, convention_id))
+
+
+ROUTES = [
+    deposit,
+    deposit_decision,
+    use,
+    use_decision,
+    statement,
+    conventions,
+    convention,
+    convention_create,
+    convention_approvers,
+]

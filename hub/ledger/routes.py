@@ -1,7 +1,9 @@
-"""Pages of the innovation-hours bank."""
+"""Pages of the innovation-hours bank (the JSON API is in api.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-ROUTES: list[Any] = []
+from hub.ledger import admin_pages, pages
+
+ROUTES: list[Any] = [*pages.ROUTES, *admin_pages.ROUTES]

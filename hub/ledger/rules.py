@@ -65,3 +65,27 @@ class Refusal(HubError):
         super().__init__(REASONS[rule])
         self.rule = rule
         self.status_code = STATUS.get(rule, 422)
+
+
+# Short names of the rules, shown with each refusal so that a person knows which rule applied.
+NAMES = {
+    Rule.AMOUNT_NOT_WHOLE: "Minutes entières",
+    Rule.AMOUNT_NOT_POSITIVE: "Durée positive",
+    Rule.CAP_EXCEEDED: "Plafond de la convention",
+    Rule.POOL_INSUFFICIENT: "Réserve suffisante",
+    Rule.INSUFFICIENT_BALANCE: "Solde suffisant",
+    Rule.NOT_ELIGIBLE: "Salariés de l’employeur signataire",
+    Rule.NO_DECLARATION: "Déclaration d’intérêts à jour",
+    Rule.NOT_APPROVER: "Valideur désigné",
+    Rule.SELF_APPROVAL: "Pas de validation de sa propre demande",
+    Rule.ALREADY_DECIDED: "Une seule décision par demande",
+    Rule.EXPIRED: "Délai de validation",
+    Rule.CONFLICT_STAKE: "Conflit d’intérêts : intéressement détenu",
+    Rule.CONFLICT_LEAD: "Conflit d’intérêts : pilotage du projet",
+    Rule.CONFLICT_EMPLOYER: "Conflit d’intérêts : salarié du porteur",
+    Rule.NO_STAKE_RULE: "Règle d’intéressement publiée",
+    Rule.KEY_MISSING: "Clé d’idempotence",
+    Rule.KEY_REUSED: "Clé d’idempotence à usage unique",
+    Rule.NOT_FOUND: "Demande existante",
+    Rule.ALREADY_REVERSED: "Une seule contre-passation",
+}

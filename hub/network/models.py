@@ -1,3 +1,3 @@
-"""Tables of hub.network."""
+"""hub.network has no tables of its own: the ego network is read from partners, memberships and twins."""
 
 from __future__ import annotations

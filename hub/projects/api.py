@@ -99,7 +99,7 @@ def _confirmed(data: dict[str, Any]) -> bool:
     return data.pop("confirm_distinct", False) is True
 
 
-def _duplicates_problem(candidates: list[dedup.Candidate]) -> Response[Any]:
+def _duplicates_problem(candidates: list[dedup.Candidate]) -> Response[dict[str, Any]]:
     response = problem(
         409,
         "Doublon probable",
@@ -114,7 +114,7 @@ def _duplicates_problem(candidates: list[dedup.Candidate]) -> Response[Any]:
 @in_thread
 def create_project(
     data: JSONBody[dict[str, Any]], db_session: DbSession, viewer: CurrentViewer
-) -> dict[str, Any] | Response[Any]:
+) -> Response[dict[str, Any]]:
     """Create a project (signed in; X-CSRFToken header). Invalid fields: 422. Likely duplicates: 409 problem
     details with `candidates`, unless `confirm_distinct: true` (then 201 with `possible_duplicates`)."""
     require_viewer(viewer)
@@ -126,14 +126,15 @@ def create_project(
     project = services.create_project(db_session, project_input, viewer)
     dedup.check_project(db_session, project, declared_distinct=bool(candidates))
     db_session.commit()
-    return project_json(db_session, project) | {"possible_duplicates": [c.as_json() for c in candidates]}
+    body = project_json(db_session, project) | {"possible_duplicates": [c.as_json() for c in candidates]}
+    return Response(content=body, status_code=201)
 
 
 @patch("/api/v1/projects/{project_id:int}", name="api.projects.update")
 @in_thread
 def update_project(
     project_id: FromPath[int], data: JSONBody[dict[str, Any]], db_session: DbSession, viewer: CurrentViewer
-) -> dict[str, Any] | Response[Any]:
+) -> Response[dict[str, Any]]:
     """Change some fields of a project (its creator, its carrier's members, administrators); same 409 as create."""
     require_viewer(viewer)
     confirmed = _confirmed(data)
@@ -147,7 +148,8 @@ def update_project(
     services.update_project(db_session, project, project_input, viewer)
     dedup.check_project(db_session, project, declared_distinct=bool(candidates))
     db_session.commit()
-    return project_json(db_session, project) | {"possible_duplicates": [c.as_json() for c in candidates]}
+    body = project_json(db_session, project) | {"possible_duplicates": [c.as_json() for c in candidates]}
+    return Response(content=body, status_code=200)
 
 
 ROUTES = [list_projects, get_project, create_project, update_project]

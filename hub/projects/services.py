@@ -25,6 +25,7 @@ from hub.projects.models import (
     ProjectStatus,
 )
 from hub.projects.shapes import ProjectInput
+from hub.referents.routing import route
 from hub.sectors.models import Sector
 from hub.slugs import unique_slug
 from hub.territories.models import Territory, TerritoryLevel, departement_id, region_id
@@ -289,6 +290,16 @@ def create_project(session: Session, data: ProjectInput, viewer: Viewer | None) 
         action="create",
         account_id=viewer.account_id,
         changes=diff({}, _snapshot(session, project)),
+    )
+    route(
+        session,
+        kind="new_project",
+        subject_type="project",
+        subject_id=project.id,
+        title=project.title,
+        url=f"/projets/{project.slug}",
+        sector_codes=data.sectors,
+        territory_id=dep_id or reg_id,
     )
     return project
 

@@ -9,7 +9,16 @@ from litestar.params import FromPath
 from litestar.response import Template
 from sqlmodel import Session, col, select
 
+from hub.filters import check_known
 from hub.projects.models import Project, ProjectStatus
+from hub.territories.figures import (
+    KIND_LABELS,
+    PHASE_LABELS,
+    available_indicators,
+    parse_filters,
+    parse_indicator,
+)
+from hub.territories.maps import MapView, build_map, cached_svg, find_region, map_query
 from hub.territories.models import Territory, TerritoryLevel
 from hub.territories.services import (
     counts_by_territory,
@@ -17,26 +26,17 @@ from hub.territories.services import (
     key_figures,
     list_departements,
     list_regions,
-    list_territories_with_geometry,
+    list_sectors,
+    specialisation_counts,
 )
-from hub.territories.svgmap import MapFeature, classify, render_map
+from hub.territories.specialisation import MIN_SPECIALISATION_COUNT, STRONG_QUOTIENT, location_quotients
+from hub.territories.svgmap import classify
 from hub.web import CurrentViewer, DbSession, in_thread, page
 
 INDICATORS = {"projects": "projets", "actors": "acteurs"}
 SINGULAR = {"projets": "projet", "acteurs": "acteur"}
-
-
-_MAP_CACHE: dict[tuple[Any, ...], str] = {}
-_MAP_CACHE_SIZE = 256
-
-
-def _href_for(link_level: str) -> Any:
-    def href(territory_id: FromPath[str]) -> str:
-        if link_level == "territory":
-            return f"/territoires/{territory_id}"
-        return f"/projets?departement={territory_id.removeprefix('dep-')}"
-
-    return href
+MAP_PARAMS = frozenset({"indicateur", "sector", "phase", "kind", "region"})
+API_MAP_PARAMS = frozenset({"indicator", "sector", "phase", "kind", "region"})
 
 
 def _map_and_table(
@@ -47,36 +47,29 @@ def _map_and_table(
     label: str,
     link_level: str,
 ) -> tuple[str, list[dict[str, Any]], Any]:
-    """The SVG map (memoised on its figures: geometry never changes at run time) and its table rows.
+    """The SVG map (cached on everything that changes it) and its table rows."""
+    level = TerritoryLevel(territories[0].level) if territories else TerritoryLevel.REGION
 
-    `territories` come without geometry; the geometry is read only when the map is not in the cache.
-    """
-    values = tuple(sorted((t.id, counts.get(t.id, 0)) for t in territories))
-    key = (values, title, label, link_level)
-    svg = _MAP_CACHE.get(key)
-    if svg is None:
-        wanted = {t.id for t in territories}
-        level = TerritoryLevel(territories[0].level) if territories else TerritoryLevel.REGION
-        features = [
-            MapFeature(id=t.id, name=t.name, zone=t.zone, geometry=t.geometry)
-            for t in list_territories_with_geometry(session, level)
-            if t.geometry and t.id in wanted
-        ]
-        svg = render_map(
-            features,
-            dict(values),
-            href=_href_for(link_level),
-            title=title,
-            indicator_label=label,
-            indicator_singular=SINGULAR.get(label),
-        )
-        if len(_MAP_CACHE) >= _MAP_CACHE_SIZE:
-            _MAP_CACHE.clear()
-        _MAP_CACHE[key] = svg
+    def href(territory_id: str) -> str:
+        if link_level == "territory":
+            return f"/territoires/{territory_id}"
+        return f"/projets?departement={territory_id.removeprefix('dep-')}"
+
+    svg = cached_svg(
+        session,
+        level,
+        territories,
+        counts,
+        title=title,
+        plural=label,
+        singular=SINGULAR.get(label, label),
+        href_key=link_level,
+        href=href,
+    )
     rows = sorted(
         ({"territory": t, "count": counts.get(t.id, 0)} for t in territories), key=lambda r: r["territory"].name
     )
-    return svg, rows, classify([v for _, v in values])
+    return svg, rows, classify([counts.get(t.id, 0) for t in territories])
 
 
 @get("/", name="home")
@@ -127,7 +120,13 @@ def territory_detail(
         svg, rows, bins = _map_and_table(db_session, departements, counts, title, "projets", "departement")
         for row in rows:
             row["actors"] = actor_counts.get(row["territory"].id, 0)
+        sector_labels = {sector.code: sector.label for sector in list_sectors(db_session)}
+        strengths = [q for q in location_quotients(*specialisation_counts(db_session)) if q.region_id == territory.id]
         context |= {
+            "strengths": strengths,
+            "sector_labels": sector_labels,
+            "min_count": MIN_SPECIALISATION_COUNT,
+            "strong_quotient": STRONG_QUOTIENT,
             "map_svg": svg,
             "rows": rows,
             "bins": bins,
@@ -139,6 +138,68 @@ def territory_detail(
         parent = db_session.get(Territory, territory.parent_id) if territory.parent_id else None
         context |= {"parent": parent, "filter_name": "departement", "filter_value": territory.code, "rows": []}
     return page(request, "territories/territory_detail.html", viewer, **context)
+
+
+def _map_view(
+    request: Request[Any, Any, Any], session: Session, *, indicator_param: str, known: frozenset[str]
+) -> MapView:
+    params = dict(request.query_params)
+    check_known(params, known)
+    indicator = parse_indicator(params.get(indicator_param), param=indicator_param)
+    filters = parse_filters(params, indicator, {s.code for s in list_sectors(session)})
+    region = find_region(session, params.get("region"))
+    return build_map(session, indicator, filters, region)
+
+
+@get("/carte", name="territories.map")
+@in_thread
+def map_page(request: Request[Any, Any, Any], db_session: DbSession, viewer: CurrentViewer) -> Template:
+    """The network's map: an indicator chosen by the user, filtered, by région or by département of one région."""
+    view = _map_view(request, db_session, indicator_param="indicateur", known=MAP_PARAMS)
+    return page(
+        request,
+        "territories/map.html",
+        viewer,
+        view=view,
+        indicators=available_indicators(),
+        sectors=list_sectors(db_session),
+        phase_labels=PHASE_LABELS,
+        kind_labels=KIND_LABELS,
+        france_url="/carte?" + map_query(view.indicator, view.filters, indicator_param="indicateur"),
+    )
+
+
+@get("/api/v1/map", name="api.territories.map")
+@in_thread
+def map_api(request: Request[Any, Any, Any], db_session: DbSession) -> dict[str, Any]:
+    """The map's figures as JSON: ?indicator=&sector=&phase=&kind=&region= (région INSEE code to drill down)."""
+    view = _map_view(request, db_session, indicator_param="indicator", known=API_MAP_PARAMS)
+    return {
+        "indicator": view.indicator.code,
+        "unit": view.indicator.plural,
+        "level": view.level,
+        "region": view.region.id if view.region else None,
+        "filters": view.filters.query(),
+        "title": view.title,
+        "total": view.total,
+        "items": [
+            {
+                "territory_id": row.territory.id,
+                "code": row.territory.code,
+                "name": row.territory.name,
+                "count": row.count,
+                "list_url": row.list_url,
+                "map_url": (
+                    "/api/v1/map?"
+                    + map_query(view.indicator, view.filters, region=row.territory.code, indicator_param="indicator")
+                    if view.region is None
+                    else None
+                ),
+            }
+            for row in view.rows
+        ],
+        "scale": [{"lower": b.lower, "upper": b.upper, "colour": b.colour, "label": b.label} for b in view.bins],
+    }
 
 
 @get("/accessibilite", name="pages.accessibility", sync_to_thread=False)
@@ -153,4 +214,4 @@ def data_sources(request: Request[Any, Any, Any], viewer: CurrentViewer) -> Temp
     return page(request, "pages/data.html", viewer)
 
 
-ROUTES = [home, territory_detail, accessibility, data_sources]
+ROUTES = [home, territory_detail, map_page, map_api, accessibility, data_sources]

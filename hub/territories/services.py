@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -9,9 +10,9 @@ from sqlalchemy import func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from hub.directory.models import Actor, VerificationStatus
+from hub.directory.models import Actor, ActorSector, VerificationStatus
 from hub.errors import NotFound
-from hub.projects.models import Project, ProjectStatus
+from hub.projects.models import Project, ProjectSector, ProjectStatus
 from hub.sectors.models import Sector
 from hub.territories.models import Territory, TerritoryLevel
 
@@ -114,3 +115,69 @@ def key_figures(session: Session) -> dict[str, int]:
         select(func.count()).select_from(Territory).where(col(Territory.level) == TerritoryLevel.REGION)
     ).one()
     return {"actors": int(actors), "projects": int(projects), "volunteers": int(volunteers), "regions": int(regions)}
+
+
+SPECIALISATION_TTL_SECONDS = 60.0
+"""The specialisation inputs are recounted at most once a minute per database: they read every actor and project
+(about 0.1 s on the seed x 10), and one record more moves a quotient computed on thousands by a few thousandths."""
+
+_SPECIALISATION_CACHE: dict[str, tuple[float, tuple[dict[tuple[str, str], int], dict[str, int]]]] = {}
+
+
+def clear_specialisation_cache() -> None:
+    """Forget the cached specialisation counts (tests, imports)."""
+    _SPECIALISATION_CACHE.clear()
+
+
+def specialisation_counts(session: Session) -> tuple[dict[tuple[str, str], int], dict[str, int]]:
+    """The inputs of the location quotients: n(région, sector) and n(région), active projects plus listed actors.
+
+    Cached for SPECIALISATION_TTL_SECONDS per database (see there).
+    """
+    key = str(session.get_bind().engine.url)
+    cached = _SPECIALISATION_CACHE.get(key)
+    now = time.monotonic()
+    if cached is not None and now - cached[0] < SPECIALISATION_TTL_SECONDS:
+        return cached[1]
+    result = _count_specialisation(session)
+    _SPECIALISATION_CACHE[key] = (now, result)
+    return result
+
+
+def _count_specialisation(session: Session) -> tuple[dict[tuple[str, str], int], dict[str, int]]:
+    pairs: dict[tuple[str, str], int] = {}
+    totals: dict[str, int] = {}
+    listed = col(Actor.verification_status) != VerificationStatus.WITHDRAWN
+    active = col(Project.status) == ProjectStatus.ACTIVE
+    actor_pairs = (
+        select(Actor.region_id, ActorSector.sector_code, func.count())
+        .join(ActorSector, col(ActorSector.actor_id) == col(Actor.id))
+        .where(listed, col(Actor.region_id).is_not(None))
+        .group_by(col(Actor.region_id), col(ActorSector.sector_code))
+        # Every listed actor is read: one pass over the table beats a lookup per actor through the région index.
+        .with_hint(Actor, "NOT INDEXED", dialect_name="sqlite")
+    )
+    project_pairs = (
+        select(Project.region_id, ProjectSector.sector_code, func.count())
+        .join(ProjectSector, col(ProjectSector.project_id) == col(Project.id))
+        .where(active, col(Project.region_id).is_not(None))
+        .group_by(col(Project.region_id), col(ProjectSector.sector_code))
+    )
+    for statement in (actor_pairs, project_pairs):
+        for region, sector, count in session.exec(statement).all():
+            key = (str(region), str(sector))
+            pairs[key] = pairs.get(key, 0) + int(count)
+    for region, count in [
+        *session.exec(
+            select(Actor.region_id, func.count())
+            .where(listed, col(Actor.region_id).is_not(None))
+            .group_by(col(Actor.region_id))
+        ).all(),
+        *session.exec(
+            select(Project.region_id, func.count())
+            .where(active, col(Project.region_id).is_not(None))
+            .group_by(col(Project.region_id))
+        ).all(),
+    ]:
+        totals[str(region)] = totals.get(str(region), 0) + int(count)
+    return pairs, totals

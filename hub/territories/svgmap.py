@@ -25,11 +25,14 @@ __all__ = [
     "ZERO_COLOUR",
     "ZONES",
     "Bin",
+    "Drawing",
     "MapFeature",
     "bin_of",
     "classify",
+    "draw",
     "features_from_geojson",
     "format_number",
+    "paint",
     "render_map",
 ]
 
@@ -376,6 +379,69 @@ def _quantity(value: int, plural: str, singular: str) -> str:
     return f"{format_number(value)} {singular if value < 2 else plural}"
 
 
+@dataclass(frozen=True, slots=True)
+class DrawnArea:
+    """One area as drawn: its id, name and SVG path data."""
+
+    id: str
+    name: str
+    path: str
+
+
+@dataclass(frozen=True, slots=True)
+class DrawnGroup:
+    """The areas of one panel; `frame` is the inset's frame and label (empty for the main map)."""
+
+    is_inset: bool
+    frame: str
+    areas: tuple[DrawnArea, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Drawing:
+    """The geometry of a map once projected, fitted and simplified: everything but the figures.
+
+    Drawing is the costly part of a map (projection, simplification); a drawing can be painted
+    with any figures by `paint`, so a caller may keep one per set of areas while figures change.
+    """
+
+    width: int
+    map_height: float
+    groups: tuple[DrawnGroup, ...]
+    has_insets: bool
+
+    @property
+    def feature_ids(self) -> list[str]:
+        """The ids of the drawn areas."""
+        return [area.id for group in self.groups for area in group.areas]
+
+
+def draw(features: Sequence[MapFeature], *, width: int = 640, tolerance: float = 0.4) -> Drawing:
+    """Project, place and simplify `features` (see `render_map` for the parameters)."""
+    if not features:
+        raise ValueError("a map needs at least one feature")
+    if unknown := {f.zone for f in features} - set(ZONES):
+        raise ValueError(f"unknown zones {sorted(unknown)}: expected 'metro' or 'drom'")
+    panels, map_height = _layout(features, width)
+    groups = []
+    for panel in panels:
+        is_inset = panel.label is not None
+        transform = _fit([shape for _, shape in panel.shapes], panel.box, 4 if is_inset else 1, 14 if is_inset else 0)
+        frame = ""
+        if panel.label is not None:
+            b = panel.box
+            frame = (
+                f'<rect class="cadre" fill="none" stroke="{_FRAME_COLOUR}" x="{b.x:.1f}" y="{b.y:.1f}" width="{b.width:.1f}" height="{b.height:.1f}"/>'
+                f'<text x="{b.x + 4:.1f}" y="{b.y + 14:.1f}" aria-hidden="true">{escape(panel.label)}</text>'
+            )
+        areas = tuple(
+            DrawnArea(feature.id, feature.name, _path(shape, transform, tolerance)) for feature, shape in panel.shapes
+        )
+        groups.append(DrawnGroup(is_inset, frame, areas))
+    has_insets = any(p.label is not None for p in panels) and any(p.label is None for p in panels)
+    return Drawing(width, map_height, tuple(groups), has_insets)
+
+
 def render_map(
     features: Sequence[MapFeature],
     values: Mapping[str, int],
@@ -397,39 +463,58 @@ def render_map(
     simplification tolerance in SVG units; `dom_id` must be unique in the page: it scopes the
     styles and the ids of the title and description.
     """
-    if not features:
-        raise ValueError("a map needs at least one feature")
-    if unknown := {f.zone for f in features} - set(ZONES):
-        raise ValueError(f"unknown zones {sorted(unknown)}: expected 'metro' or 'drom'")
+    _check_dom_id(dom_id)
+    return paint(
+        draw(features, width=width, tolerance=tolerance),
+        values,
+        href=href,
+        title=title,
+        indicator_label=indicator_label,
+        indicator_singular=indicator_singular,
+        legend_title=legend_title,
+        dom_id=dom_id,
+    )
+
+
+def _check_dom_id(dom_id: str) -> None:
     if not (dom_id[:1].isalpha() and dom_id.replace("-", "").replace("_", "").isalnum() and dom_id.isascii()):
         raise ValueError("dom_id must be a plain identifier: ASCII letters, digits, - and _")
+
+
+def paint(
+    drawing: Drawing,
+    values: Mapping[str, int],
+    *,
+    href: Callable[[str], str] | str,
+    title: str,
+    indicator_label: str,
+    indicator_singular: str | None = None,
+    legend_title: str | None = None,
+    dom_id: str = "carte",
+) -> str:
+    """The SVG of a drawing coloured by `values`, with its links, legend, title and description."""
+    _check_dom_id(dom_id)
+    width = drawing.width
     singular = indicator_singular or indicator_label
     legend = legend_title or indicator_label[:1].upper() + indicator_label[1:]
-    counts = {f.id: int(values.get(f.id, 0)) for f in features}
+    counts = {fid: int(values.get(fid, 0)) for fid in drawing.feature_ids}
     bins = classify(counts.values())
-    panels, map_height = _layout(features, width)
 
     body: list[str] = []
-    for panel in panels:
-        is_inset = panel.label is not None
-        transform = _fit([shape for _, shape in panel.shapes], panel.box, 4 if is_inset else 1, 14 if is_inset else 0)
-        body.append(f'<g class="{"encart" if is_inset else "principale"}">')
-        if panel.label is not None:
-            b = panel.box
+    for group in drawing.groups:
+        body.append(f'<g class="{"encart" if group.is_inset else "principale"}">')
+        if group.frame:
+            body.append(group.frame)
+        for area in group.areas:
+            count = counts[area.id]
+            label = escape(f"{area.name} : {_quantity(count, indicator_label, singular)}")
             body.append(
-                f'<rect class="cadre" fill="none" stroke="{_FRAME_COLOUR}" x="{b.x:.1f}" y="{b.y:.1f}" width="{b.width:.1f}" height="{b.height:.1f}"/>'
-                f'<text x="{b.x + 4:.1f}" y="{b.y + 14:.1f}" aria-hidden="true">{escape(panel.label)}</text>'
-            )
-        for feature, shape in panel.shapes:
-            count = counts[feature.id]
-            label = escape(f"{feature.name} : {_quantity(count, indicator_label, singular)}")
-            body.append(
-                f'<a href="{escape(_link(href, feature.id))}" aria-label="{label}"><title>{label}</title>'
-                f'<path class="zone" fill="{bin_of(count, bins).colour}" d="{_path(shape, transform, tolerance)}"/></a>'
+                f'<a href="{escape(_link(href, area.id))}" aria-label="{label}"><title>{label}</title>'
+                f'<path class="zone" fill="{bin_of(count, bins).colour}" d="{area.path}"/></a>'
             )
         body.append("</g>")
 
-    top = _MARGIN + map_height + 16
+    top = _MARGIN + drawing.map_height + 16
     body.append(
         f'<g class="legende"><text class="titre-legende" font-weight="bold" x="{_MARGIN}" y="{top + 12:.1f}">{escape(legend)}</text>'
     )
@@ -442,9 +527,9 @@ def render_map(
     body.append("</g>")
     height = math.ceil(top + 22 + len(bins) * _LEGEND_ROW + _MARGIN)
 
-    has_insets = any(p.label is not None for p in panels) and any(p.label is None for p in panels)
+    has_insets = drawing.has_insets
     desc = (
-        f"Carte : {legend[:1].lower() + legend[1:]} par territoire, pour {len(features)} territoires, "
+        f"Carte : {legend[:1].lower() + legend[1:]} par territoire, pour {len(counts)} territoires, "
         f"en {len(bins)} classes de couleur, la plus foncée pour les valeurs les plus grandes. "
         f"Total : {_quantity(sum(counts.values()), indicator_label, singular)}. "
         + (

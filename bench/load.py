@@ -1,0 +1,207 @@
+"""Load test of the served hub: 2 worker processes against PostgreSQL, loopback only, bounded in time.
+
+Run: `.venv/bin/python -m bench.load [--rate 200] [--seconds 60] [--wrk-seconds 20]` from the repository root,
+with PostgreSQL at HUB_TEST_POSTGRES_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/test; a temporary
+database is created, seeded by `hub setup` and dropped) and `wrk` installed (Debian package `wrk`).
+
+1. Mixed pages at a fixed arrival rate (open model: requests are sent on schedule whatever the answers, so a slow
+   server cannot slow the load down): directory and catalogue lists, actor and project pages, search, the JSON list
+   API; per page the median and p95 latency and the error count.
+2. The JSON list endpoint at full speed with wrk (2 threads, 32 connections): requests per second and p99.
+Writes bench/results/load.md. The load generator runs on the same 2 shared cores as the server: figures are a
+floor for a dedicated machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import os
+import platform
+import random
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import defaultdict
+from pathlib import Path
+
+import httpx
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+# (share of the traffic, path template); {actor} and {project} are filled with random seeded slugs.
+MIX = [
+    (0.25, "/annuaire"),
+    (0.10, "/annuaire?kind=health_establishment&region=84"),
+    (0.15, "/annuaire/{actor}"),
+    (0.15, "/projets"),
+    (0.15, "/projets/{project}"),
+    (0.10, "/recherche?q=télésurveillance"),
+    (0.10, "/api/v1/projects?per_page=20"),
+]
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def _open_model(
+    base: str, rate: float, seconds: float, actors: list[str], projects: list[str]
+) -> dict[str, list[float]]:
+    """Send requests on a fixed schedule (rate per second) for `seconds`; latency per page template (ms, or -status)."""
+    results: dict[str, list[float]] = defaultdict(list)
+    weights = [share for share, _ in MIX]
+    rng = random.Random(7)
+    limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
+
+        async def one(template: str) -> None:
+            path = template.format(actor=rng.choice(actors), project=rng.choice(projects))
+            started = time.perf_counter()
+            try:
+                response = await client.get(path)
+                elapsed = (time.perf_counter() - started) * 1000
+                results[template].append(elapsed if response.status_code == 200 else -response.status_code)
+            except httpx.HTTPError:
+                results[template].append(-1)
+
+        tasks = []
+        start = time.perf_counter()
+        total = int(rate * seconds)
+        for index in range(total):
+            delay = start + index / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            template = rng.choices([t for _, t in MIX], weights)[0]
+            tasks.append(asyncio.create_task(one(template)))
+        await asyncio.gather(*tasks)
+        results["__elapsed__"] = [time.perf_counter() - start]
+    return results
+
+
+def _wrk(url: str, seconds: int) -> tuple[float, str, str]:
+    """Requests per second, p99 and the error line of a wrk run on `url`."""
+    output = subprocess.run(
+        ["wrk", "-t2", "-c32", f"-d{seconds}s", "--latency", url], capture_output=True, text=True, check=True
+    ).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    p99 = re.search(r"^\s+99%\s+(\S+)", output, re.MULTILINE).group(1)  # type: ignore[union-attr]
+    errors = re.search(r"(Non-2xx or 3xx responses: \d+|Socket errors: .*)", output)
+    return rate, p99, errors.group(1) if errors else "none"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rate", type=float, default=200.0)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--wrk-seconds", type=int, default=20)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed: apt-get install -y wrk")
+    admin_url = os.environ.get("HUB_TEST_POSTGRES_URL") or DEFAULT_PG
+    name = f"hub_load_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {
+            **os.environ,
+            "HUB_MODE": "production",
+            "HUB_SECRET_KEY": "bench-" + "k" * 40,
+            "HUB_DATABASE_URL": make_url(admin_url).set(database=name).render_as_string(hide_password=False),
+            "HUB_VAR_DIR": tmp,
+            "HUB_HOST": "127.0.0.1",
+            "HUB_PORT": str(port),
+            "HUB_WORKERS": "2",
+            "HUB_LOG_LEVEL": "WARNING",
+        }
+        server = None
+        try:
+            subprocess.run([sys.executable, "-m", "hub", "setup"], cwd=ROOT, env=env, check=True, capture_output=True)
+            server = subprocess.Popen(
+                [sys.executable, "-m", "hub", "serve"],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            for _ in range(300):
+                try:
+                    if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.2)
+            actors = [a["slug"] for a in httpx.get(f"{base}/api/v1/actors?per_page=100").json()["items"]]
+            projects = [p["slug"] for p in httpx.get(f"{base}/api/v1/projects?per_page=100").json()["items"]]
+            asyncio.run(_open_model(base, args.rate, 5, actors, projects))  # warm-up
+            results = asyncio.run(_open_model(base, args.rate, args.seconds, actors, projects))
+            wrk = _wrk(f"{base}/api/v1/actors?per_page=20", args.wrk_seconds)
+        finally:
+            if server is not None:
+                server.terminate()
+                server.wait(timeout=30)
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    elapsed = results.pop("__elapsed__")[0]
+    sent = sum(len(v) for v in results.values())
+    rows = []
+    all_ok: list[float] = []
+    errors_total = 0
+    for _, template in MIX:
+        values = results.get(template, [])
+        ok = [v for v in values if v >= 0]
+        errors = len(values) - len(ok)
+        errors_total += errors
+        all_ok += ok
+        rows.append(
+            f"| `{template}` | {len(values)} | {statistics.median(ok):.1f} | {_percentile(ok, 0.95):.1f} | {errors} |"
+            if ok
+            else f"| `{template}` | {len(values)} | – | – | {errors} |"
+        )
+    today = dt.datetime.now(dt.UTC).date().isoformat()
+    lines = [
+        "### Load test — 2 workers, PostgreSQL 15, loopback",
+        "",
+        f"- Command: `.venv/bin/python -m bench.load --rate {args.rate:g} --seconds {args.seconds:g} --wrk-seconds {args.wrk_seconds}`",
+        "- Data: the seed (`hub setup` into a temporary PostgreSQL database), HUB_MODE=production, HUB_WORKERS=2",
+        f"- Date: {today}; machine: {platform.machine()}, {os.cpu_count()} cores, shared (noisy); load generator on the same cores",
+        "",
+        f"Mixed pages at a fixed rate: {sent} requests in {elapsed:.1f} s ({sent / elapsed:.0f} req/s achieved for "
+        f"{args.rate:g} scheduled), errors: {errors_total}; all pages: median {statistics.median(all_ok):.1f} ms, "
+        f"p95 {_percentile(all_ok, 0.95):.1f} ms.",
+        "",
+        "| page | requests | median ms | p95 ms | errors |",
+        "|---|---:|---:|---:|---:|",
+        *rows,
+        "",
+        f"JSON list endpoint `/api/v1/actors?per_page=20` with wrk (2 threads, 32 connections, {args.wrk_seconds} s): "
+        f"{wrk[0]:.0f} requests/s, p99 {wrk[1]}, errors: {wrk[2]}.",
+        "",
+    ]
+    text_out = "\n".join(lines)
+    print(text_out)
+    out = ROOT / "bench" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "load.md").write_text(text_out)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,54 @@
+"""Right of access: a person downloads everything the hub holds about them, and nothing about anyone else."""
+
+from __future__ import annotations
+
+from litestar import Litestar
+from litestar.testing import TestClient
+from sqlmodel import col, select
+
+from hub.accounts.models import Account, Person
+from hub.db import Database
+from hub.privacy import personal_data
+from tests.factories import make_actor, make_project, make_viewer, sign_in
+
+
+def test_the_export_holds_the_persons_rows_in_every_table_and_no_secret(database: Database) -> None:
+    with database.session() as session:
+        alice = make_viewer(session, "alice@example.fr")
+        bob = make_viewer(session, "bob@example.fr")
+        make_actor(session, alice, name="Living lab d’Alice")
+        project = make_project(session, alice, title="Projet d’Alice")
+        make_project(session, bob, title="Projet de Bob")
+        session.commit()
+        data = personal_data(session, alice.account_id)
+        password_hash = session.exec(select(Account.password_hash).where(col(Account.id) == alice.account_id)).one()
+        alice_person = session.exec(select(Person).where(col(Person.account_id) == alice.account_id)).one()
+
+    tables = data["tables"]
+    assert tables["account"][0]["email"] == "alice@example.fr"
+    assert tables["account"][0]["password_hash"] == "(secret, non exporté)"
+    assert tables["person"][0]["id"] == alice_person.id
+    assert [row["title"] for row in tables["project"]] == ["Projet d’Alice"]
+    assert tables["project"][0]["id"] == project.id
+    assert len(tables["actor_membership"]) == 1
+    assert {row["account_id"] for row in tables["change_log_entry"]} == {alice.account_id}
+    flat = repr(data)
+    assert password_hash not in flat
+    assert "bob@example.fr" not in flat
+    assert "Projet de Bob" not in flat
+
+
+def test_the_download_is_json_for_the_signed_in_person_only(client: TestClient[Litestar], database: Database) -> None:
+    with database.session() as session:
+        make_viewer(session, "carla@example.fr")
+        session.commit()
+    assert client.get("/compte/mes-donnees.json", follow_redirects=False).status_code == 303
+    sign_in(client, "carla@example.fr")
+    page = client.get("/compte/mes-donnees")
+    assert page.status_code == 200
+    assert "Télécharger mes données" in page.text
+    response = client.get("/compte/mes-donnees.json")
+    assert response.status_code == 200
+    assert response.headers["content-disposition"].startswith('attachment; filename="lab-esante-mes-donnees-')
+    assert response.headers["cache-control"] == "no-store"
+    assert response.json()["tables"]["account"][0]["email"] == "carla@example.fr"
