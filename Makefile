@@ -44,6 +44,8 @@ bench: $(STAMP) ## benchmarks; figures go to bench/results/ and are copied into 
 	$(BIN)/python -m bench.svgmap
 	$(BIN)/python -m bench.pages
 	$(BIN)/python -m bench.ledger
+	$(BIN)/python -m bench.feed
+	$(BIN)/python -m bench.maps
 	command -v wrk >/dev/null || apt-get install -y wrk
 	$(BIN)/python -m bench.load
 

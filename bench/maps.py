@@ -117,6 +117,8 @@ def measure(url: str, requests: int) -> tuple[list[str], list[str]]:
             notes += [
                 f"- First map after start-up (geometry read, projected, simplified): France {cold_france:.0f} ms, "
                 f"Auvergne-Rhône-Alpes {cold_region:.0f} ms (once per process and set of territories).",
+                "- `/territoires/...` and `/secteurs/...` read the specialisation counts, which are recounted at most "
+                "once a minute (hub.territories.services.SPECIALISATION_TTL_SECONDS): the figures above are warm.",
                 f"- SVG weight: France by région {france_kb:.0f} KB; heaviest région ({heaviest}) "
                 f"{weights[heaviest]:.0f} KB; all 18 drill-downs {sum(weights.values()):.0f} KB together. Target <= 300 KB.",
             ]

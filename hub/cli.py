@@ -257,6 +257,7 @@ def cmd_serve(settings: Settings, *, reload: bool) -> int:
         reload=reload,
         log_level=settings.log_level.lower(),
         proxy_headers=settings.is_production,
+        timeout_graceful_shutdown=5,  # live-feed streams never end by themselves
     )
     return 0
 

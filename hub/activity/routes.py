@@ -84,13 +84,15 @@ def feed(request: Request[Any, Any, Any], db_session: DbSession, viewer: Current
 
 @get("/activite/flux", name="activity.stream")
 async def stream(request: Request[Any, Any, Any], state: State) -> Stream:
-    """Server-Sent Events: new events as they happen (filters as on /activite; `Last-Event-ID` or `after` resume)."""
+    """Server-Sent Events: new events as they happen (filters as on /activite; `Last-Event-ID` or `after` resume).
+    Only for clients that accept text/event-stream (406 otherwise: the response never ends)."""
     params = dict(request.query_params)
     broadcaster = broadcaster_for(state.database)
     filters = services.parse_filters(await broadcaster.vocabulary(), params, services.KNOWN_STREAM_PARAMS)
     resume = services.parse_event_id(request.headers.get("last-event-id"), "Last-Event-ID")
     if resume is None:
         resume = services.parse_event_id(params.get("after"), "after")
+    services.check_accepts_event_stream(request.headers.get("accept", ""))
     return Stream(
         event_stream(broadcaster, filters, resume),
         media_type="text/event-stream",

@@ -13,6 +13,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from hub.activity.models import ACTIVITY_KIND_LABELS, ActivityEvent, ActivityEventSector, ActivityKind
+from hub.errors import HubError
 from hub.listing import InvalidFilter, Page, check_page_exists, parse_choice
 from hub.sectors.models import Sector
 from hub.territories.models import Territory
@@ -20,6 +21,22 @@ from hub.territories.models import Territory
 KNOWN_FEED_PARAMS = frozenset({"region", "departement", "sector", "page", "per_page"})
 KNOWN_STREAM_PARAMS = frozenset({"region", "departement", "sector", "after"})
 MAX_ID_DIGITS = 12
+
+
+class NotAnEventStream(HubError):
+    """The live stream was asked for by something that does not read Server-Sent Events (a page, a plain fetch)."""
+
+    status_code = 406
+    title = "Format non pris en charge"
+
+
+def check_accepts_event_stream(accept: str) -> None:
+    """NotAnEventStream unless the client accepts text/event-stream (browsers' EventSource always says so): a
+    stream never ends, so a client that would wait for the end of the response must not get one."""
+    if "text/event-stream" not in accept.lower():
+        raise NotAnEventStream(
+            "Cette adresse diffuse l’activité en direct pour la page « Activité du réseau » : ouvrez /activite."
+        )
 
 
 @dataclass(frozen=True)

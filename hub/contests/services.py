@@ -222,6 +222,16 @@ def submit(session: Session, viewer: Viewer, event: Event, project_id: int, on: 
     return submission
 
 
+def waiting_follow_ups(session: Session, event_ids: Sequence[int]) -> dict[int, int]:
+    """Per event, how many submissions have no follow-up yet (one query)."""
+    rows = session.exec(
+        select(Submission.event_id, func.count())
+        .where(col(Submission.event_id).in_(event_ids), col(Submission.follow_up).is_(None))
+        .group_by(col(Submission.event_id))
+    ).all()
+    return {event_id: int(count) for event_id, count in rows}
+
+
 def get_submission(session: Session, submission_id: int) -> Submission:
     """The submission with this id, or NotFound."""
     submission = session.get(Submission, submission_id)

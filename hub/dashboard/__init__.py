@@ -1,1 +1,1 @@
-"""dashboard."""
+"""The decision-makers' dashboard: aggregated figures of the network, charts drawn server-side, CSV and JSON."""

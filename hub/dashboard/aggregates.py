@@ -172,22 +172,21 @@ class Aggregates:
         # The change log records partners as [before, after]; an entry whose "after" has a first element gave the
         # project at least one partner. SQLAlchemy's JSON path reads it on both databases (json_extract / #>>).
         changes: Any = col(ChangeLogEntry.changes)
-        gains_partner = changes[("partners", 1, 0)].as_string().is_not(None)
-        first = (
-            select(
-                col(ChangeLogEntry.object_id).label("project_id"),
-                func.min(col(ChangeLogEntry.created_at)).label("at"),
+        # A correlated MIN per project: one probe of the (object_type, object_id) index each, a plan that stays
+        # the same whatever the planner's statistics (a join on a grouped sub-select did not, on PostgreSQL).
+        first_partner_at = (
+            select(func.min(col(ChangeLogEntry.created_at)))
+            .where(
+                col(ChangeLogEntry.object_type) == "project",
+                col(ChangeLogEntry.object_id) == col(Project.id),
+                changes[("partners", 1, 0)].as_string().is_not(None),
             )
-            .where(col(ChangeLogEntry.object_type) == "project", gains_partner)
-            .group_by(col(ChangeLogEntry.object_id))
+            .scalar_subquery()
+        )
+        per_project = (
+            select(whole_days_between(self.session, col(Project.created_at), first_partner_at).label("days"))
+            .where(col(Project.source) == "hub", *project_conditions(self.filters))
             .subquery()
         )
-        days = whole_days_between(self.session, col(Project.created_at), first.c.at)
-        rows = self.session.exec(
-            select(days, func.count())
-            .select_from(Project)
-            .outerjoin(first, first.c.project_id == col(Project.id))
-            .where(col(Project.source) == "hub", *project_conditions(self.filters))
-            .group_by(days)
-        ).all()
+        rows = self.session.exec(select(per_project.c.days, func.count()).group_by(per_project.c.days)).all()
         return {None if d is None else max(0, int(d)): int(n) for d, n in rows}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import Request, Response, get
 from litestar.params import FromPath
@@ -55,7 +56,7 @@ def _dashboard(request: Request[Any, Any, Any], session: Session) -> tuple[Dashb
 
 
 def _csv_url(figure: Figure, filters: DashboardFilters) -> str:
-    query = "&".join(f"{key}={value}" for key, value in filters.params().items())
+    query = urlencode(filters.params())
     return f"/tableau-de-bord/{figure.slug}.csv" + (f"?{query}" if query else "")
 
 

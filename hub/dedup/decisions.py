@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -10,6 +10,7 @@ from sqlalchemy import delete, or_, update
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
+from hub.accounts.models import Role
 from hub.accounts.viewer import Viewer
 from hub.changelog.services import diff, record_change
 from hub.db import utcnow
@@ -17,7 +18,7 @@ from hub.dedup.models import DuplicatePair, DuplicateReview, PairStatus, Project
 from hub.dedup.services import pair_fingerprint
 from hub.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from hub.projects.models import Project, ProjectNeedLink, ProjectPartner, ProjectSector, ProjectStatus
-from hub.referents.routing import resolve
+from hub.referents.routing import can_curate, place_of, resolve
 
 # The fields a reviewer chooses one by one when merging (the rest of the row is the survivor's).
 MERGE_FIELDS = (
@@ -56,11 +57,36 @@ _BUSY = "Un autre relecteur traite ces projets en ce moment. Rechargez la page d
 _ALREADY = "Cette paire a déjà été traitée par un autre relecteur. Rechargez la page pour voir la décision."
 
 
-def require_reviewer(viewer: Viewer | None) -> Viewer:
-    """Administrators review duplicates (referents will too, by territory and sector)."""
-    if viewer is None or not viewer.is_admin:
-        raise PermissionDenied("Seuls les administrateurs peuvent traiter les doublons.")
-    return viewer
+def require_reviewer(viewer: Viewer | None, session: Session | None = None, project_ids: Iterable[int] = ()) -> Viewer:
+    """Administrators review every duplicate; a referent reviews those touching a project of their area.
+
+    Without `session` and `project_ids` (the list page, the CSV import) only administrators pass.
+    """
+    if viewer is not None and (viewer.is_admin or (session is not None and may_review(session, viewer, project_ids))):
+        return viewer
+    raise PermissionDenied(
+        "Seuls les administrateurs et les référents du secteur et du territoire concernés peuvent traiter ces doublons."
+    )
+
+
+def may_review(session: Session, viewer: Viewer, project_ids: Iterable[int]) -> bool:
+    """Whether `viewer` may decide on pairs of these projects: administrators, or the referents of one of them."""
+    if viewer.is_admin:
+        return True
+    if not viewer.has_role(Role.REFERENT):
+        return False
+    for project_id in project_ids:
+        project = session.get(Project, project_id)
+        if project is not None:
+            sectors, territory = place_of(session, project)
+            if can_curate(session, viewer, sector_codes=sectors, territory_id=territory):
+                return True
+    return False
+
+
+def _pair_projects(session: Session, pair_id: int) -> tuple[int, ...]:
+    pair = session.get(DuplicatePair, pair_id)
+    return (pair.project_a_id, pair.project_b_id) if pair is not None else ()
 
 
 def _locked_pair(session: Session, pair_id: int, *, status: PairStatus | None = PairStatus.OPEN) -> DuplicatePair:
@@ -131,7 +157,7 @@ def _log_pair(session: Session, pair: DuplicatePair, action: str, viewer: Viewer
 
 def mark_distinct(session: Session, pair_id: int, viewer: Viewer | None) -> DuplicatePair:
     """Two different projects: not proposed again unless one of the texts changes substantially."""
-    reviewer = require_reviewer(viewer)
+    reviewer = require_reviewer(viewer, session, _pair_projects(session, pair_id))
     pair = _locked_pair(session, pair_id)
     pair.fingerprint = pair_fingerprint(session, pair)
     _decide(session, pair, PairStatus.DISTINCT, reviewer)
@@ -141,7 +167,7 @@ def mark_distinct(session: Session, pair_id: int, viewer: Viewer | None) -> Dupl
 
 def link_twins(session: Session, pair_id: int, viewer: Viewer | None) -> ProjectTwin:
     """Two teams doing the same thing in different places: both pages show the other project."""
-    reviewer = require_reviewer(viewer)
+    reviewer = require_reviewer(viewer, session, _pair_projects(session, pair_id))
     pair = _locked_pair(session, pair_id)
     twin = session.get(ProjectTwin, (pair.project_a_id, pair.project_b_id)) or ProjectTwin(
         project_a_id=pair.project_a_id, project_b_id=pair.project_b_id, created_by_id=reviewer.account_id
@@ -154,7 +180,7 @@ def link_twins(session: Session, pair_id: int, viewer: Viewer | None) -> Project
 
 def reopen_pair(session: Session, pair_id: int, viewer: Viewer | None) -> DuplicatePair:
     """Undo a twins or distinct decision: the pair waits for a decision again (a merge is undone by unmerge)."""
-    reviewer = require_reviewer(viewer)
+    reviewer = require_reviewer(viewer, session, _pair_projects(session, pair_id))
     pair = _locked_pair(session, pair_id, status=None)
     if pair.status not in (PairStatus.TWINS, PairStatus.DISTINCT):
         raise Conflict("Seules les décisions « jumeaux » et « différents » se rouvrent ; une fusion s’annule.")
@@ -211,7 +237,7 @@ def merge_projects(
     pair_id: int | None = None,
 ) -> ProjectMerge:
     """Merge `merged_id` into `survivor_id`: chosen fields, union of links, merged status, snapshot for unmerge."""
-    reviewer = require_reviewer(viewer)
+    reviewer = require_reviewer(viewer, session, (survivor_id, merged_id))
     if survivor_id == merged_id:
         raise Conflict("Un projet ne peut pas être fusionné avec lui-même.")
     if pair_id is None:
@@ -296,7 +322,10 @@ def _move_links(session: Session, survivor: Project, merged: Project) -> None:
 
 def unmerge(session: Session, merge_id: int, viewer: Viewer | None) -> ProjectMerge:
     """Restore both projects exactly as they were before the merge (fields and links); the pair reopens."""
-    reviewer = require_reviewer(viewer)
+    recorded = session.get(ProjectMerge, merge_id)
+    reviewer = require_reviewer(
+        viewer, session, (recorded.survivor_id, recorded.merged_id) if recorded is not None else ()
+    )
     try:
         if session.get_bind().dialect.name == "sqlite":  # take the write lock first (see _locked_pair)
             session.execute(

@@ -11,12 +11,13 @@ from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 from sqlmodel import col, select
 
+from hub.accounts.models import Role
 from hub.dedup import decisions, services
 from hub.dedup.actor_import import ACTOR_COLUMNS, import_actors
 from hub.dedup.importer import COLUMNS, MAX_PAGE_BYTES, import_projects
 from hub.dedup.models import PAIR_STATUS_LABELS, DuplicatePair, PairStatus, ProjectMerge
 from hub.directory.models import Actor
-from hub.errors import Conflict, InvalidInput, NotFound
+from hub.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from hub.projects.models import PROJECT_PHASE_LABELS, REGULATORY_LABELS, REIMBURSEMENT_LABELS, Project
 from hub.territories.services import territory_names
 from hub.web import CurrentViewer, DbSession, flash_cookie, form_dict, in_thread, page
@@ -39,9 +40,13 @@ def _done(path: str) -> Response[Any]:
 @in_thread
 def review_list(request: Request[Any, Any, Any], db_session: DbSession, viewer: CurrentViewer) -> Template:
     """Groups of likely duplicate projects waiting for a decision."""
-    reviewer = decisions.require_reviewer(viewer)
+    if viewer is None or not (viewer.is_admin or viewer.has_role(Role.REFERENT)):
+        raise PermissionDenied("Seuls les administrateurs et les référents traitent les doublons.")
+    reviewer = viewer
     closed = request.query_params.get("statut") == "traites"
     items = services.list_reviews(db_session, status="closed" if closed else "open")
+    if not reviewer.is_admin:  # a referent sees the groups touching a project of their area
+        items = [item for item in items if decisions.may_review(db_session, reviewer, item["project_ids"])]
     return page(request, "dedup/review_list.html", reviewer, items=items, closed=closed)
 
 
@@ -51,11 +56,11 @@ def review_detail(
     request: Request[Any, Any, Any], review_id: FromPath[int], db_session: DbSession, viewer: CurrentViewer
 ) -> Template:
     """One group: each pair side by side, with the decisions a reviewer may take."""
-    reviewer = decisions.require_reviewer(viewer)
     review, pairs = services.review_pairs(db_session, review_id)
+    ids = {p.project_a_id for p in pairs} | {p.project_b_id for p in pairs}
+    reviewer = decisions.require_reviewer(viewer, db_session, sorted(ids))
     if review is None:
         raise NotFound("Ce groupe de doublons n’existe pas.")
-    ids = {p.project_a_id for p in pairs} | {p.project_b_id for p in pairs}
     projects = services.projects_by_id(db_session, ids)
     merges = {
         m.pair_id: m
@@ -105,8 +110,8 @@ def merge_form(
     request: Request[Any, Any, Any], pair_id: FromPath[int], db_session: DbSession, viewer: CurrentViewer
 ) -> Template:
     """Choose the surviving project, then field by field which value survives (defaults shown)."""
-    reviewer = decisions.require_reviewer(viewer)
     pair = _pair(db_session, pair_id)
+    reviewer = decisions.require_reviewer(viewer, db_session, (pair.project_a_id, pair.project_b_id))
     if pair.status != PairStatus.OPEN:
         raise Conflict("Cette paire a déjà été traitée. Revenez à la liste des doublons pour voir la décision.")
     wanted = request.query_params.get("survivant", "")

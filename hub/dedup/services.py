@@ -431,6 +431,7 @@ def list_reviews(session: Session, *, audience: str = "admin", status: str = Rev
             {
                 "review": review,
                 "titles": [titles.get(m, "") for m in members],
+                "project_ids": members,
                 "waiting": sum(1 for p in own if p.status == PairStatus.OPEN),
                 "reasons": max(own, key=lambda p: p.score).reasons if own else [],
             }

@@ -11,11 +11,12 @@ from litestar.datastructures import State
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
+import hub.feedback.reporting  # noqa: F401 (registers feedback items and answers as reportable targets)
 from hub.accounts.viewer import Viewer
 from hub.db import utcnow
 from hub.errors import Conflict, InvalidInput
 from hub.exchanges.mail import deliver
-from hub.feedback import api, reporting, services
+from hub.feedback import api, services
 from hub.feedback.models import CAPACITY_LABELS, CATEGORY_LABELS, STATUS_LABELS, FeedbackStatus
 from hub.feedback.shapes import MAX_BODY, MAX_NOTE, MAX_TITLE, AnswerInput, FeedbackInput, StatusInput
 from hub.listing import check_page_exists, parse_page
@@ -23,8 +24,6 @@ from hub.moderation.services import names_of
 from hub.territories.services import list_departements, list_sectors, territory_names
 from hub.validation import validate
 from hub.web import CurrentViewer, DbSession, form_dict, in_thread, page, require_viewer
-
-assert reporting  # imported for its registrations in the moderation registry
 
 FormData = URLEncodedBody[dict[str, Any]]
 SIGN_IN = "Connectez-vous pour faire remonter un obstacle ou soutenir une remontée."

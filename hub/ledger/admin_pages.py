@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from hub.accounts.models import Account
 from hub.accounts.viewer import Viewer
 from hub.errors import InvalidInput, PermissionDenied
-from hub.ledger import administration, registers, services
+from hub.ledger import administration, registers, services, statements
 from hub.ledger.erasure import erase_person
 from hub.ledger.pages import form_key, new_key, refusal_context, run_service, show
 from hub.ledger.rules import Refusal
@@ -23,7 +23,15 @@ from hub.web import SESSION_COOKIE, CurrentViewer, DbSession, form_dict, in_thre
 
 FormData = URLEncodedBody[dict[str, Any]]
 ADMIN = "/administration/banque-d-heures"
-FIELDS = ("title", "employer_slug", "cap_hours", "period_days", "deposit_expiry_days", "approver_emails")
+FIELDS = (
+    "title",
+    "employer_slug",
+    "cap_hours",
+    "period_days",
+    "deposit_expiry_days",
+    "approver_emails",
+    "depositor_emails",
+)
 DONE = {
     "convention": "La convention est enregistrée.",
     "modifiee": "Les conditions de la convention sont enregistrées.",
@@ -125,6 +133,7 @@ def _edit_form(
             "period_days": convention.period_days,
             "deposit_expiry_days": convention.deposit_expiry_days,
             "approver_emails": "\n".join(registers.approver_emails(db_session, convention_id)),
+            "depositor_emails": "\n".join(registers.depositor_emails(db_session, convention_id)),
         }
     return _admin_show(
         request,
@@ -132,7 +141,7 @@ def _edit_form(
         viewer,
         status_code=status_code,
         register=registers.convention_register(db_session, convention),
-        links=registers.reversible_links(db_session, convention_id),
+        links=statements.reversible_links(db_session, convention_id),
         make_key=new_key,
         values=values,
         errors=errors,

@@ -19,6 +19,7 @@ from hub.ledger import services
 from hub.ledger.models import (
     Convention,
     ConventionApprover,
+    ConventionDepositor,
     DeclarationOfInterests,
     LedgerHolder,
     LedgerRequest,
@@ -66,14 +67,39 @@ def _require_admin(viewer: Viewer) -> None:
         raise PermissionDenied("Seuls les administrateurs gèrent les conventions de la banque d’heures.")
 
 
-def _approver_ids(session: Session, emails: list[str]) -> list[int]:
+def _approver_ids(session: Session, emails: list[str], field: str = "approver_emails") -> list[int]:
     rows = dict(session.exec(select(Account.email, Account.id).where(col(Account.email).in_(emails))).all())
     missing = [email for email in emails if email not in rows]
     if missing:
         raise InvalidInput(
-            {"approver_emails": f"Aucun compte n’a l’adresse {', '.join(missing[:3])} : le valideur doit s’inscrire."}
+            {field: f"Aucun compte n’a l’adresse {', '.join(missing[:3])} : la personne doit s’inscrire."}
         )
     return sorted(int(rows[email] or 0) for email in emails)
+
+
+def set_depositors(session: Session, convention_id: int, emails: list[str], by: Viewer) -> list[int]:
+    """An administrator names who may deposit under a convention (nobody named: every employee of the employer)."""
+    _require_admin(by)
+    ids = _approver_ids(session, emails, "depositor_emails")
+    current = set(
+        session.exec(
+            select(ConventionDepositor.account_id).where(col(ConventionDepositor.convention_id) == convention_id)
+        ).all()
+    )
+    if current != set(ids):
+        session.exec(delete(ConventionDepositor).where(col(ConventionDepositor.convention_id) == convention_id))
+        for account_id in ids:
+            session.add(ConventionDepositor(convention_id=convention_id, account_id=account_id))
+        session.flush()
+        record_change(
+            session,
+            object_type="convention",
+            object_id=convention_id,
+            action="depositors",
+            account_id=by.account_id,
+            changes={"depositors": [len(current), len(ids)]},
+        )
+    return ids
 
 
 def get_convention(session: Session, convention_id: int) -> Convention:
@@ -93,6 +119,7 @@ def open_convention(session: Session, data: ConventionInput, by: Viewer) -> Conv
             {"employer_slug": "Aucun acteur de l’annuaire n’a cette adresse : copiez-la depuis sa fiche."}
         )
     approver_ids = _approver_ids(session, data.approver_emails)
+    _approver_ids(session, data.depositor_emails, "depositor_emails")  # all checked before anything is written
     convention = services.create_convention(
         session,
         title=data.title,
@@ -103,6 +130,7 @@ def open_convention(session: Session, data: ConventionInput, by: Viewer) -> Conv
         deposit_expiry_days=data.deposit_expiry_days,
     )
     assert convention.id is not None
+    set_depositors(session, convention.id, data.depositor_emails, by)
     record_change(
         session,
         object_type="convention",
@@ -128,6 +156,7 @@ def change_terms(session: Session, convention_id: int, data: ConventionTerms, by
     convention.deposit_expiry_days = data.deposit_expiry_days
     session.add(convention)
     set_approvers(session, convention_id, data.approver_emails, by)
+    set_depositors(session, convention_id, data.depositor_emails, by)
     after = {k: getattr(convention, k) for k in before}
     record_change(
         session, object_type="convention", object_id=convention_id, action="update", account_id=by.account_id,

@@ -173,6 +173,7 @@ def _convention_json(session: Session, convention: Convention) -> dict[str, Any]
         "period_days": convention.period_days,
         "deposit_expiry_days": convention.deposit_expiry_days,
         "approvers": registers.approver_names(session, convention.id),
+        "named_depositors": len(registers.depositor_emails(session, convention.id)),
         "deposited_minutes": deposited,
         "used_minutes": used,
         "pending_minutes": pending,

@@ -8,7 +8,7 @@ from hub.accounts.models import Account, AccountRole, Person, UserSession
 from hub.accounts.viewer import Viewer
 from hub.changelog.services import record_change
 from hub.errors import NotFound, PermissionDenied
-from hub.ledger.models import ConventionApprover, DeclarationOfInterests, LedgerHolder
+from hub.ledger.models import ConventionApprover, ConventionDepositor, DeclarationOfInterests, LedgerHolder
 
 TOMBSTONE_NAME = "Personne supprimée"
 UNUSABLE_PASSWORD_HASH = "!erased"  # noqa: S105 (not a password: no argon2 hash starts with "!": nobody can sign in)
@@ -54,6 +54,7 @@ def erase_person(session: Session, account_id: int, *, by: Viewer) -> bool:
     session.exec(delete(UserSession).where(col(UserSession.account_id) == account_id))
     session.exec(delete(AccountRole).where(col(AccountRole.account_id) == account_id))
     session.exec(delete(ConventionApprover).where(col(ConventionApprover.account_id) == account_id))
+    session.exec(delete(ConventionDepositor).where(col(ConventionDepositor.account_id) == account_id))
     holder = session.exec(select(LedgerHolder).where(col(LedgerHolder.account_id) == account_id)).first()
     if holder is not None:
         holder.account_id = None

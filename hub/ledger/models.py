@@ -90,6 +90,15 @@ class ConventionApprover(SQLModel, table=True):
     account_id: int = Field(foreign_key="account.id", primary_key=True)
 
 
+class ConventionDepositor(SQLModel, table=True):
+    """An account a convention names as allowed to deposit; with nobody named, every employee of the employer may."""
+
+    __tablename__ = "convention_depositor"
+
+    convention_id: int = Field(foreign_key="convention.id", primary_key=True)
+    account_id: int = Field(foreign_key="account.id", primary_key=True)
+
+
 class StakeRule(SQLModel, table=True):
     """A project's published conversion rule: stake units earned per hour used, fixed at a date."""
 

@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from hub.ledger import admin_pages, pages
+from hub.ledger import admin_pages, pages, professional_pages
 
-ROUTES: list[Any] = [*pages.ROUTES, *admin_pages.ROUTES]
+ROUTES: list[Any] = [*pages.ROUTES, *professional_pages.ROUTES, *admin_pages.ROUTES]

@@ -16,6 +16,7 @@ class Rule(StrEnum):
     POOL_INSUFFICIENT = "pool_insufficient"
     INSUFFICIENT_BALANCE = "insufficient_balance"
     NOT_ELIGIBLE = "not_eligible"
+    NOT_LISTED = "not_listed"
     NO_DECLARATION = "no_declaration"
     NOT_APPROVER = "not_approver"
     SELF_APPROVAL = "self_approval"
@@ -38,6 +39,7 @@ REASONS = {
     Rule.POOL_INSUFFICIENT: "La réserve de la convention ne contient pas assez d’heures disponibles.",
     Rule.INSUFFICIENT_BALANCE: "Le solde du compte ne permet pas cette opération.",
     Rule.NOT_ELIGIBLE: "Seuls les salariés de l’employeur signataire de la convention peuvent verser des heures.",
+    Rule.NOT_LISTED: "La convention réserve les versements aux personnes désignées par l’employeur ; vous n’en faites pas partie.",
     Rule.NO_DECLARATION: "Une déclaration publique d’intérêts à jour est nécessaire pour cette opération.",
     Rule.NOT_APPROVER: "Vous n’êtes pas désigné pour valider cette demande.",
     Rule.SELF_APPROVAL: "On ne peut pas valider sa propre demande.",
@@ -75,6 +77,7 @@ NAMES = {
     Rule.POOL_INSUFFICIENT: "Réserve suffisante",
     Rule.INSUFFICIENT_BALANCE: "Solde suffisant",
     Rule.NOT_ELIGIBLE: "Salariés de l’employeur signataire",
+    Rule.NOT_LISTED: "Personnes désignées par la convention",
     Rule.NO_DECLARATION: "Déclaration d’intérêts à jour",
     Rule.NOT_APPROVER: "Valideur désigné",
     Rule.SELF_APPROVAL: "Pas de validation de sa propre demande",

@@ -18,6 +18,7 @@ from hub.ledger.models import (
     AccountKind,
     Convention,
     ConventionApprover,
+    ConventionDepositor,
     DeclarationOfInterests,
     EntryPhase,
     LedgerAccount,
@@ -108,6 +109,8 @@ def request_deposit(
         convention = _convention(session, convention_id)
         if not _employed_by(session, account_id, convention.employer_id):
             raise Refusal(Rule.NOT_ELIGIBLE)
+        if not _listed_depositor(session, convention_id, account_id):
+            raise Refusal(Rule.NOT_LISTED)
         _require_declaration(session, account_id)
         holder = holder_for(session, account_id)
         since = utcnow() - timedelta(days=convention.period_days)
@@ -404,6 +407,14 @@ def _employed_by(session: Session, account_id: int, actor_id: int | None) -> boo
         col(ActorMembership.status) == MembershipStatus.APPROVED,
     )
     return session.exec(statement).first() is not None
+
+
+def _listed_depositor(session: Session, convention_id: int, account_id: int) -> bool:
+    """Whether the convention lets this account deposit: it names nobody (all employees may) or names them."""
+    named = session.exec(
+        select(ConventionDepositor.account_id).where(col(ConventionDepositor.convention_id) == convention_id)
+    ).all()
+    return not named or account_id in named
 
 
 def _is_admin(session: Session, account_id: int) -> bool:

@@ -8,19 +8,22 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 MAX_CAP_HOURS = 1_600  # about a full-time year: a cap above it is a typing error
 MAX_APPROVERS = 20
+MAX_DEPOSITORS = 2000
 
 
-def _emails(value: object) -> list[str]:
-    """Approver e-mail addresses from a list or from text with one address per line (or separated by commas)."""
+def _emails(value: object, *, required: bool = True, most: int = MAX_APPROVERS) -> list[str]:
+    """E-mail addresses from a list or from text with one address per line (or separated by commas)."""
+    if value is None and not required:
+        return []
     if isinstance(value, str):
         value = value.replace(",", "\n").replace(";", "\n").splitlines()
     if not isinstance(value, list):
-        raise ValueError("Indiquez les adresses e-mail des valideurs, une par ligne.")
+        raise ValueError("Indiquez des adresses e-mail, une par ligne.")
     emails = sorted({str(v).strip().lower() for v in value if str(v).strip()})
-    if not emails:
+    if not emails and required:
         raise ValueError("Désignez au moins un valideur côté employeur.")
-    if len(emails) > MAX_APPROVERS:
-        raise ValueError(f"Désignez au plus {MAX_APPROVERS} valideurs.")
+    if len(emails) > most:
+        raise ValueError(f"Indiquez au plus {most} adresses.")
     for email in emails:
         if "@" not in email or len(email) > 254:
             raise ValueError(f"« {email[:60]} » n’est pas une adresse e-mail.")
@@ -36,11 +39,19 @@ class ConventionTerms(BaseModel):
     period_days: int = Field(365, ge=1, le=3660)
     deposit_expiry_days: int = Field(30, ge=1, le=365)
     approver_emails: list[str]
+    depositor_emails: list[str] = Field(
+        default_factory=list, description="the only people who may deposit; empty: every employee of the employer"
+    )
 
     @field_validator("approver_emails", mode="before")
     @classmethod
     def _approvers(cls, value: object) -> list[str]:
         return _emails(value)
+
+    @field_validator("depositor_emails", mode="before")
+    @classmethod
+    def _depositors(cls, value: object) -> list[str]:
+        return _emails(value, required=False, most=MAX_DEPOSITORS)
 
 
 class ConventionInput(ConventionTerms):

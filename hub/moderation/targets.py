@@ -2,7 +2,8 @@
 
 A target is a (target_type, target_id) pair. Each domain registers its own types with `register_target_type`
 (feedback does it in hub/feedback/reporting.py; a domain with comments would do the same from its routes
-module); the directory's actors, the catalogue's projects and the introduction messages are registered here.
+module); the directory's actors, the catalogue's projects, the introduction messages, the needs and their comments
+are registered here (those have no masking flag of their own: a moderator corrects or removes them from their page).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from hub.db import utcnow
 from hub.directory.models import Actor, ActorSector
 from hub.errors import HubError, InvalidInput, NotFound
 from hub.exchanges import introductions
+from hub.needs.models import Need, NeedComment, NeedSector
 from hub.projects.models import Project, ProjectSector
 
 EXCERPT_CHARS = 500
@@ -129,6 +131,42 @@ def _introduction(session: Session, viewer: Viewer | None, target_id: int) -> Ta
     )
 
 
+def _need_place(session: Session, need: Need) -> tuple[tuple[str, ...], str | None]:
+    sectors = session.exec(select(NeedSector.sector_code).where(col(NeedSector.need_id) == need.id)).all()
+    return tuple(sorted(sectors)), need.departement_id or need.region_id
+
+
+def _need(session: Session, viewer: Viewer | None, target_id: int) -> TargetInfo | None:
+    need = session.get(Need, target_id)
+    if need is None:
+        return None
+    sectors, territory = _need_place(session, need)
+    return TargetInfo(
+        label=f"Besoin « {need.title} »",
+        url=f"/besoins/{target_id}",
+        excerpt=excerpt(need.description),
+        sector_codes=sectors,
+        territory_id=territory,
+    )
+
+
+def _need_comment(session: Session, viewer: Viewer | None, target_id: int) -> TargetInfo | None:
+    comment = session.get(NeedComment, target_id)
+    need = session.get(Need, comment.need_id) if comment is not None else None
+    if comment is None or need is None:
+        return None
+    sectors, territory = _need_place(session, need)
+    return TargetInfo(
+        label=f"Commentaire sur le besoin « {need.title} »",
+        url=f"/besoins/{need.id}",
+        excerpt=excerpt(comment.body),
+        sector_codes=sectors,
+        territory_id=territory,
+    )
+
+
 register_target_type(TargetType("actor", "Fiche de l’annuaire", _actor))
 register_target_type(TargetType("project", "Projet du catalogue", _project))
 register_target_type(TargetType("introduction", "Message de mise en relation", _introduction))
+register_target_type(TargetType("need", "Besoin du terrain", _need))
+register_target_type(TargetType("need_comment", "Commentaire sur un besoin", _need_comment))

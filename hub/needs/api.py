@@ -20,7 +20,7 @@ from hub.validation import validate
 from hub.web import CurrentViewer, DbSession, in_thread, require_viewer
 
 
-def needs_json(session: Session, needs: Sequence[Need], viewer: Viewer | None = None) -> list[dict[str, Any]]:
+def needs_json(session: Session, needs: Sequence[Need]) -> list[dict[str, Any]]:
     """The public JSON shape of several needs (sectors and supports read in two queries)."""
     ids = [n.id for n in needs if n.id is not None]
     sectors = services.sectors_of(session, ids)

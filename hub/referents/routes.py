@@ -29,7 +29,7 @@ DONE = {
     "fin": "La fin du mandat est enregistrée.",
     "traite": "L’élément est marqué comme traité.",
 }
-# Outcomes offered when closing an item (the form also accepts a short text of the referent's own).
+# The outcomes a referent chooses from when closing an item.
 OUTCOMES = ("Traité", "Transmis à un autre référent", "Hors de mon périmètre", "Sans suite")
 
 
@@ -269,7 +269,7 @@ def close_item(
     """Close an item with its outcome."""
     signed_in = _require_referent(viewer)
     values = form_dict(data)
-    outcome = str(values.get("outcome_text") or values.get("outcome") or "")
+    outcome = str(values.get("outcome") or "")
     try:
         services.close_item(db_session, signed_in, item_id, services.parse_close({"outcome": outcome}))
         db_session.commit()

@@ -30,9 +30,7 @@ def upgrade() -> None:
         sa.Column("created_by_id", sa.Integer(), nullable=True),
         sa.Column("created_at", hub.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", hub.db.UTCDateTime(timezone=True), nullable=False),
-        sa.CheckConstraint(
-            "ends_on IS NULL OR ends_on >= starts_on", name=op.f("ck_orientation_dates_in_order")
-        ),
+        sa.CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name=op.f("ck_orientation_dates_in_order")),
         sa.ForeignKeyConstraint(["created_by_id"], ["account.id"], name=op.f("fk_orientation_created_by_id_account")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_orientation")),
     )
@@ -43,7 +41,9 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["orientation_id"], ["orientation.id"], name=op.f("fk_orientation_sector_orientation_id_orientation")
         ),
-        sa.ForeignKeyConstraint(["sector_code"], ["sector.code"], name=op.f("fk_orientation_sector_sector_code_sector")),
+        sa.ForeignKeyConstraint(
+            ["sector_code"], ["sector.code"], name=op.f("fk_orientation_sector_sector_code_sector")
+        ),
         sa.PrimaryKeyConstraint("orientation_id", "sector_code", name=op.f("pk_orientation_sector")),
     )
     op.create_table(

@@ -100,6 +100,13 @@ def test_stream_refuses_unknown_filters(client: TestClient[Litestar], query: str
     assert client.get(f"/activite/flux?{query}", headers=headers).status_code == 400
 
 
+def test_stream_is_only_for_event_stream_readers(client: TestClient[Litestar]) -> None:
+    # a stream never ends: a page or a plain fetch waiting for the end of the response is told where to go instead
+    response = client.get("/activite/flux", headers={"Accept": "text/html"})
+    assert response.status_code == 406
+    assert "ouvrez /activite" in response.text
+
+
 def test_api_lists_events_with_names(client: TestClient[Litestar], database: Database) -> None:
     publish(database, {"title": "Projet girondin", "departement": "33", "sectors": ["cardio"]})
     body = client.get("/api/v1/activity?sector=cardio").json()
@@ -168,7 +175,7 @@ async def read_stream(
         "path": "/activite/flux",
         "raw_path": b"/activite/flux",
         "query_string": query.encode(),
-        "headers": [(b"host", b"testserver.local")]
+        "headers": [(b"host", b"testserver.local"), (b"accept", b"text/event-stream")]
         + [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()],
     }
     await asyncio.wait_for(app(scope, receive, send), timeout)  # type: ignore[arg-type]
@@ -200,7 +207,9 @@ def test_stream_sends_new_events_matching_its_filters(app: Litestar, database: D
 
 
 def test_stream_resumes_after_last_event_id(app: Litestar, database: Database) -> None:
-    first, second, third = publish(database, {"title": "Projet un"}, {"title": "Projet deux"}, {"title": "Projet trois"})
+    first, second, third = publish(
+        database, {"title": "Projet un"}, {"title": "Projet deux"}, {"title": "Projet trois"}
+    )
     _, _, messages = asyncio.run(read_stream(app, headers={"Last-Event-ID": str(first)}, want=2))
     assert [(m["id"], m["title"]) for m in data_of(messages)] == [
         (second, "Nouveau projet : Projet deux"),

@@ -41,8 +41,8 @@ def _journey(page: Page, audit: Audit) -> None:
     audit.check(page, "dashboard")
 
     # Filter on a région and a phase, as a user does with the form.
-    page.get_by_label("Région").select_option(label="Nouvelle-Aquitaine")
-    page.get_by_label("Phase du projet").select_option(label="Conception")
+    page.get_by_label("Région", exact=True).select_option(label="Nouvelle-Aquitaine")
+    page.get_by_label("Phase du projet", exact=True).select_option(label="Conception")
     page.get_by_role("button", name="Afficher les chiffres").click()
     expect(page).to_have_url(re.compile(r"/tableau-de-bord\?.*region=75.*phase=conception"))
     expect(page.get_by_role("status")).to_contain_text("Nouvelle-Aquitaine")

@@ -80,6 +80,10 @@ def test_the_lab_states_needs_calendar_grid_and_resources_upfront(
     assert api["grid"] == {"viability": 2, "medical_interest": 3, "involvement": 2}
     assert [n["id"] for n in api["needs"]] == [need_id] and api["results"] is None
     assert event_id in [e["id"] for e in client.get("/api/v1/events?kind=contest").json()["items"]]
+    admin_list = client.get("/administration/ateliers-et-concours").text
+    assert f'href="/administration/ateliers-et-concours/{event_id}"' in admin_list and "Non publiés" in admin_list
+    switch_to(client, "ines@example.fr")
+    assert client.get("/administration/ateliers-et-concours").status_code == 403
 
 
 def test_event_form_errors_are_shown_and_nothing_is_written(client: TestClient[Litestar], database: Database) -> None:

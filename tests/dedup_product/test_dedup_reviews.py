@@ -203,3 +203,45 @@ def test_distinct_pair_is_not_proposed_again_unless_a_text_changes_substantially
         update_project(session, b, ProjectInput.model_validate(values), admin)
         assert record_matches(session, [match]) == 1
         assert session.get(DuplicatePair, pair_id).status == "open"  # type: ignore[union-attr]
+
+
+def test_a_referent_reviews_the_duplicates_of_their_area_only(client: TestClient[Litestar], database: Database) -> None:
+    from datetime import date
+
+    from hub.referents.services import create_assignment
+    from hub.referents.shapes import AssignmentInput
+
+    with database.session() as session:
+        admin, a, _, pair_id = _two_projects(session)  # project a: Gironde, cardiovascular
+        make_viewer(session, "referente-gironde@example.fr")
+        make_viewer(session, "referent-bretagne@example.fr")
+        for email, territory in (
+            ("referente-gironde@example.fr", "dep-33"),
+            ("referent-bretagne@example.fr", "reg-53"),
+        ):
+            create_assignment(
+                session,
+                admin,
+                AssignmentInput(
+                    email=email, territory=territory, sectors=["cardio"], role="titulaire", starts_on=date(2026, 1, 1)
+                ),
+            )
+        session.commit()
+    sign_in(client, "referent-bretagne@example.fr")
+    listing = client.get("/administration/doublons")
+    assert listing.status_code == 200
+    assert a.title not in listing.text
+    token = csrf_from(listing.text)
+    refused = client.post(f"/administration/doublons/paires/{pair_id}/jumeaux", data={"_csrf_token": token})
+    assert refused.status_code == 403
+    client.post("/deconnexion", data={"_csrf_token": token})
+
+    sign_in(client, "referente-gironde@example.fr")
+    listing = client.get("/administration/doublons")
+    assert a.title in listing.text
+    token = csrf_from(listing.text)
+    linked = client.post(f"/administration/doublons/paires/{pair_id}/jumeaux", data={"_csrf_token": token})
+    assert linked.status_code == 200
+    with database.session() as session:
+        assert session.get(DuplicatePair, pair_id).status == "twins"  # type: ignore[union-attr]
+    assert client.get("/administration/import").status_code == 403  # imports stay with administrators

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
+from sqlalchemy import Engine, event
 from sqlmodel import col, func, select
 
 from hub.db import Database, utcnow
@@ -281,3 +283,58 @@ def test_api_convention_administration(client: TestClient[Litestar], database: D
     )
     assert missing.status_code == 404
     assert missing.headers["content-type"].startswith("application/problem+json")
+
+
+def test_a_convention_may_name_who_deposits(client: TestClient[Litestar], database: Database, bank: Bank) -> None:
+    sign_in(client, ADMIN)
+    url = f"/administration/banque-d-heures/conventions/{bank.convention_id}"
+    page = client.get(url)
+    fields = {
+        "_csrf_token": csrf_from(page.text),
+        "cap_hours": "100",
+        "period_days": "365",
+        "deposit_expiry_days": "30",
+        "approver_emails": APPROVER,
+        "depositor_emails": "soignant1@chu.example.fr",
+    }
+    unknown = client.post(url, data=fields | {"depositor_emails": "qui@example.fr"}, follow_redirects=False)
+    assert unknown.status_code == 422
+    assert field_error(unknown.text, "depositor_emails").startswith("Aucun compte n’a l’adresse qui@example.fr")
+    assert client.post(url, data=fields, follow_redirects=False).status_code == 303
+    assert "1 personne désignée" in client.get(f"/banque-d-heures/conventions/{bank.convention_id}").text
+
+    switch_to(client, DEPOSITOR)  # employed by the employer, but not named
+    deposit = {"convention_id": str(bank.convention_id), "minutes": "30"}
+    status, _, body = post_form(client, "/banque-d-heures/verser", "/banque-d-heures/verser", **deposit)
+    assert status == 422
+    assert refused_rule(body) == "not_listed"
+    assert "Personnes désignées par la convention" in body
+    assert counts(database) == (0, 0)
+    switch_to(client, "soignant1@chu.example.fr")
+    status, _, _ = post_form(client, "/banque-d-heures/verser", "/banque-d-heures/verser", **deposit)
+    assert status == 303
+
+
+def test_the_list_of_conventions_costs_the_same_queries_whatever_its_length(
+    client: TestClient[Litestar], database: Database, engine: Engine, bank: Bank
+) -> None:
+    seen: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement)
+
+    def queries_for(path: str) -> int:
+        client.get(path)  # warm-up
+        seen.clear()
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            assert client.get(path).status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        return len(seen)
+
+    one = queries_for("/banque-d-heures")
+    with database.transaction() as session:
+        for n in range(5):
+            session.add(Convention(title=f"Convention {n}", employer_id=bank.employer_id, cap_minutes_per_period=60))
+    assert queries_for("/banque-d-heures") == one

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
@@ -9,14 +11,17 @@ from sqlmodel import col, select
 
 from hub.accounts.models import Account, Person
 from hub.accounts.services import viewer_for
-from hub.db import Database
+from hub.cli import main
+from hub.db import Database, make_engine
 from hub.ledger.erasure import TOMBSTONE_NAME, erase_person
 from hub.ledger.models import ConventionApprover, DeclarationOfInterests, LedgerHolder
 from hub.ledger.services import decide_deposit, decide_use, request_deposit, request_use
 from hub.ledger.verification import verify_ledger
+from hub.migrate import upgrade
 from hub.projects.models import Project
+from seed.load import load_all
 from tests.factories import PASSWORD, csrf_from, sign_in
-from tests.ledger.conftest import Bank
+from tests.ledger.conftest import Bank, build_bank
 from tests.ledger.pages import ADMIN, DEPOSITOR, bank_with_logins, csv_rows, table_rows
 
 
@@ -196,3 +201,27 @@ def test_erasure_removes_approver_designations_and_only_self_or_admin_may_erase(
         ).all()
         assert approvers == []
     assert verify_ledger(database) is None
+
+
+def test_cli_verify_passes_after_an_erasure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'hub.sqlite3'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    database = Database(engine)
+    with database.transaction() as session:
+        load_all(session)
+        bank = build_bank(session)
+    result = request_deposit(
+        database, "e1", account_id=bank.depositors[0], convention_id=bank.convention_id, minutes=45
+    )
+    decide_deposit(database, "e2", approver_id=bank.approver, transfer_id=result["transfer_id"], accept=True)
+    with database.transaction() as session:
+        admin = viewer_for(session, session.get(Account, bank.admin))  # type: ignore[arg-type]
+        assert erase_person(session, bank.depositors[0], by=admin)
+    monkeypatch.setenv("HUB_DATABASE_URL", url)
+    monkeypatch.setenv("HUB_VAR_DIR", str(tmp_path / "var"))
+    assert main(["ledger", "verify"]) == 0
+    assert "verified" in capsys.readouterr().out
+    engine.dispose()

@@ -287,3 +287,42 @@ def test_reports_go_to_the_referent_of_the_target_s_sector_and_territory(
     switch_to(client, "membre@example.fr")
     mine = client.get("/compte/signalements").text.split('id="mes-signalements"')[1]
     assert "Non retenu" in mine and "Aucun lien d’intérêts constaté" in mine
+
+
+def test_comments_on_needs_can_be_reported_and_go_to_the_need_s_referent(
+    client: TestClient[Litestar], database: Database
+) -> None:
+    from hub.needs.models import Need, NeedComment, NeedSector
+
+    author = member(database, "auteur@example.fr")
+    with database.session() as session:
+        need = Need(
+            title="Suivre les plaies à domicile",
+            description="Une description.",
+            departement_id="dep-33",
+            author_id=author,
+        )
+        session.add(need)
+        session.flush()
+        assert need.id is not None
+        session.add(NeedSector(need_id=need.id, sector_code="cardio"))
+        comment = NeedComment(need_id=need.id, author_id=author, body="Un commentaire blessant.")
+        session.add(comment)
+        session.commit()
+        comment_id, need_id = comment.id, need.id
+    member(database, "membre@example.fr")
+    sign_in(client, "membre@example.fr")
+    body = {"target_type": "need_comment", "target_id": comment_id, "reason": "misconduct", "details": DETAILS}
+    created = client.post("/api/v1/reports", json=body, headers=token(client))
+    assert created.status_code == 201, created.text
+    assert created.json()["target_label"] == "Commentaire sur le besoin « Suivre les plaies à domicile »"
+    assert created.json()["target_url"] == f"/besoins/{need_id}"
+    with database.session() as session:
+        report = session.exec(select(Report)).one()
+    assert (report.sector_codes, report.territory_id, report.target_excerpt) == (
+        ["cardio"],
+        "dep-33",
+        "Un commentaire blessant.",
+    )
+    types = {t["code"] for t in client.get("/api/v1/reports/target-types").json()["items"]}
+    assert {"actor", "project", "introduction", "need", "need_comment", "field_feedback", "feedback_answer"} <= types

@@ -252,7 +252,7 @@ def test_nothing_depends_on_the_intent(client: TestClient[Litestar], database: D
         switch_to(client, RESEARCHER)
         response = record(client, c, intent=str(intent), title=f"Résultat {intent}")
         result_id = int(response.headers["location"].split("?")[0].rsplit("/", 1)[1])
-        anonymous_view = _actions(client.get(f"/valorisation/{result_id}").text)
+        researcher_view = _actions(client.get(f"/valorisation/{result_id}").text)
         switch_to(client, COMPANY)
         company_view = _actions(client.get(f"/valorisation/{result_id}").text)
         assert post_form(client, f"/valorisation/{result_id}/interet", {}).status_code == 303, intent
@@ -261,6 +261,6 @@ def test_nothing_depends_on_the_intent(client: TestClient[Litestar], database: D
         assert (
             post_form(client, f"/valorisation/{result_id}/appariement", {"company": c.company_slug}).status_code == 303
         )
-        offered[str(intent)] = (anonymous_view, company_view, institution_view)
+        offered[str(intent)] = (researcher_view, company_view, institution_view)
     assert len({repr(v) for v in offered.values()}) == 1, offered
     assert "/valorisation/N/interet" in offered["carry"][1] and "/valorisation/N/appariement" in offered["carry"][2]

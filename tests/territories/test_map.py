@@ -14,6 +14,7 @@ from hub.accounts.models import Role
 from hub.db import Database, utcnow
 from hub.exchanges.models import Availability, OfferedAs
 from hub.ledger.models import AccountKind, LedgerAccount, Unit
+from hub.projects.models import ProjectStatus
 from hub.territories.figures import INDICATORS, MapFilters, count_by_territory, hours_of_minutes
 from hub.territories.models import TerritoryLevel
 from tests.factories import make_account, make_project, make_viewer
@@ -130,19 +131,22 @@ def test_a_territory_without_data_shows_zero(client: TestClient[Litestar]) -> No
 
 
 def test_the_cached_map_follows_new_data(client: TestClient[Litestar], database: Database) -> None:
-    before = svg_figures(client.get("/carte?indicateur=projects&sector=maladies_rares").text)
+    france = "/carte"
+    region = "/carte?indicateur=projects&sector=oncologie&region=75"
+    before, region_before = svg_figures(client.get(france).text), svg_figures(client.get(region).text)
+    assert svg_figures(client.get(france).text) == before  # served from the cache, same figures
     with database.session() as session:
         viewer = make_viewer(session, "carto@example.fr")
         make_project(session, viewer, title="Suivi à domicile en Gironde", departement="33", sectors=["oncologie"])
         session.commit()
-    after_all = svg_figures(client.get("/carte").text)
-    after_sector = svg_figures(client.get("/carte?indicateur=projects&sector=oncologie&region=75").text)
-    assert after_all["Nouvelle-Aquitaine"] >= 1
-    assert "Gironde" in after_sector
-    # Same figures, same drawing; a new project changes the figure, so the map is redrawn, not served stale.
-    again = svg_figures(client.get("/carte").text)
-    assert again == after_all
-    assert before is not None
+    after, region_after = svg_figures(client.get(france).text), svg_figures(client.get(region).text)
+    # A new project changes the figures, so the map is repainted, never served stale.
+    assert after["Nouvelle-Aquitaine"] == before["Nouvelle-Aquitaine"] + 1
+    assert region_after["Gironde"] == region_before["Gironde"] + 1
+    assert {k: v for k, v in after.items() if k != "Nouvelle-Aquitaine"} == {
+        k: v for k, v in before.items() if k != "Nouvelle-Aquitaine"
+    }
+    assert after == table_figures(client.get(france).text)
 
 
 def test_new_project_moves_the_figure_by_one(database: Database) -> None:
@@ -158,6 +162,27 @@ def test_new_project_moves_the_figure_by_one(database: Database) -> None:
         region_after = count_by_territory(session, indicator, TerritoryLevel.REGION, filters)
         assert after.get("dep-33", 0) == before.get("dep-33", 0) + 1
         assert region_after.get("reg-75", 0) == region_before.get("reg-75", 0) + 1
+        session.rollback()
+
+
+def test_unfiltered_map_counts_active_projects_only(database: Database) -> None:
+    indicator = INDICATORS["projects"]
+    with database.session() as session:
+        before = count_by_territory(session, indicator, TerritoryLevel.REGION, MapFilters())
+        deps_before = count_by_territory(session, indicator, TerritoryLevel.DEPARTEMENT, MapFilters())
+        viewer = make_viewer(session, "retrait@example.fr")
+        kept = make_project(session, viewer, title="Projet gardé", departement="2A")
+        gone = make_project(session, viewer, title="Projet retiré", departement="2A")
+        gone.status = ProjectStatus.WITHDRAWN
+        session.add(gone)
+        session.flush()
+        after = count_by_territory(session, indicator, TerritoryLevel.REGION, MapFilters())
+        deps_after = count_by_territory(session, indicator, TerritoryLevel.DEPARTEMENT, MapFilters())
+        assert after.get("reg-94", 0) == before.get("reg-94", 0) + 1
+        assert deps_after.get("dep-2A", 0) == deps_before.get("dep-2A", 0) + 1
+        # The same figures as the straightforward count of active projects.
+        active = count_by_territory(session, indicator, TerritoryLevel.REGION, MapFilters(phase=str(kept.phase)))
+        assert active.get("reg-94", 0) <= after["reg-94"]
         session.rollback()
 
 
