@@ -7,10 +7,22 @@ from sqlmodel import Session, col, delete, select
 from hub.accounts.models import Account, AccountRole, Person, UserSession
 from hub.accounts.viewer import Viewer
 from hub.changelog.services import record_change
+from hub.db import metadata
 from hub.errors import NotFound, PermissionDenied
 from hub.ledger.models import ConventionApprover, ConventionDepositor, DeclarationOfInterests, LedgerHolder
 
 TOMBSTONE_NAME = "Personne supprimée"
+# Rows that exist only for the person (their availabilities, notifications, memberships, supports...): deleted.
+# What they published for others (needs, comments, answers, projects) stays, signed by the tombstone.
+PERSONAL_ROWS = (
+    ("availability", "account_id"),
+    ("notification", "account_id"),
+    ("suggestion_feedback", "account_id"),
+    ("actor_membership", "account_id"),
+    ("place_staff", "account_id"),
+    ("need_support", "account_id"),
+    ("feedback_support", "account_id"),
+)
 UNUSABLE_PASSWORD_HASH = "!erased"  # noqa: S105 (not a password: no argon2 hash starts with "!": nobody can sign in)
 
 
@@ -26,7 +38,8 @@ def is_erased(account: Account) -> bool:
 
 def erase_person(session: Session, account_id: int, *, by: Viewer) -> bool:
     """Erase a person (themself or by an administrator): profile and account become a tombstone, sessions, roles,
-    declarations and approver designations go, and the ledger pseudonym no longer leads to them.
+    declarations, approver designations and the rows listed in PERSONAL_ROWS go, and the ledger pseudonym no
+    longer leads to them.
 
     Ledger accounts, transfers and journal entries are keyed by the pseudonym and are left untouched, so
     `hub ledger verify` still passes. Returns False when the person was already erased (nothing to do).
@@ -55,6 +68,10 @@ def erase_person(session: Session, account_id: int, *, by: Viewer) -> bool:
     session.exec(delete(AccountRole).where(col(AccountRole.account_id) == account_id))
     session.exec(delete(ConventionApprover).where(col(ConventionApprover.account_id) == account_id))
     session.exec(delete(ConventionDepositor).where(col(ConventionDepositor.account_id) == account_id))
+    for table_name, column in PERSONAL_ROWS:
+        table = metadata.tables.get(table_name)
+        if table is not None:
+            session.execute(table.delete().where(table.c[column] == account_id))
     holder = session.exec(select(LedgerHolder).where(col(LedgerHolder.account_id) == account_id)).first()
     if holder is not None:
         holder.account_id = None

@@ -52,3 +52,37 @@ def test_the_download_is_json_for_the_signed_in_person_only(client: TestClient[L
     assert response.headers["content-disposition"].startswith('attachment; filename="lab-esante-mes-donnees-')
     assert response.headers["cache-control"] == "no-store"
     assert response.json()["tables"]["account"][0]["email"] == "carla@example.fr"
+
+
+def test_erasure_removes_what_exists_only_for_the_person_and_keeps_what_others_need(database: Database) -> None:
+    from datetime import date
+
+    from hub.exchanges.models import Availability, OfferedAs
+    from hub.ledger.erasure import TOMBSTONE_NAME, erase_person
+
+    with database.session() as session:
+        dora = make_viewer(session, "dora@example.fr")
+        make_actor(session, dora, name="Living lab de Dora")
+        project = make_project(session, dora, title="Projet de Dora")
+        session.add(
+            Availability(
+                account_id=dora.account_id,
+                offered_as=OfferedAs.HEALTH_PROFESSIONAL,
+                hours_per_month=4,
+                starts_on=date(2026, 12, 1),
+                ends_on=date(2027, 6, 30),
+            )
+        )
+        session.commit()
+        assert erase_person(session, dora.account_id, by=dora)
+        session.commit()
+        data = personal_data(session, dora.account_id)
+        still_there = session.get(type(project), project.id)
+
+    tables = data["tables"]
+    assert tables["person"][0]["display_name"] == TOMBSTONE_NAME
+    assert "dora@example.fr" not in repr(data)
+    assert "availability" not in tables
+    assert "actor_membership" not in tables
+    assert "user_session" not in tables
+    assert still_there is not None and still_there.title == "Projet de Dora"  # published work stays
