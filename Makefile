@@ -46,6 +46,7 @@ bench: $(STAMP) ## benchmarks; figures go to bench/results/ and are copied into 
 	$(BIN)/python -m bench.ledger
 	$(BIN)/python -m bench.feed
 	$(BIN)/python -m bench.maps
+	$(BIN)/python -m bench.dashboard
 	command -v wrk >/dev/null || apt-get install -y wrk
 	$(BIN)/python -m bench.load
 

@@ -33,7 +33,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-dev-shm-usage",  # /dev/shm is tiny in containers; Chromium crashes on big pages otherwise
 ]
-SETUP_TIMEOUT_SECONDS = 60
+SETUP_TIMEOUT_SECONDS = 240  # `hub setup` (migrations + seed) on a loaded 2-core machine
 START_TIMEOUT_SECONDS = 20
 
 
