@@ -134,7 +134,8 @@ def _journey(page: Page, audit: Audit) -> None:
     expect(page.locator("dl").get_by_role("link", name=actor_name)).to_have_attribute("href", urlparse(actor_url).path)
     audit.check(page, "project page")
 
-    # Find it again in the catalogue through the words filter, and open it.
+    # Find it again in the catalogue through the words filter, and open it (the main menu groups its links).
+    page.get_by_role("button", name="Le réseau").click()
     page.get_by_role("link", name="Catalogue des projets").click()
     expect(page).to_have_url(re.compile(r"/projets$"))
     audit.check(page, "project list")
@@ -148,6 +149,7 @@ def _journey(page: Page, audit: Audit) -> None:
     expect(page).to_have_url(project_url)
     expect(page.get_by_role("heading", level=1)).to_have_text(title)
 
+    page.get_by_role("button", name="Le réseau").click()
     page.get_by_role("link", name="Annuaire des acteurs").click()
     expect(page).to_have_url(re.compile(r"/annuaire$"))
     audit.check(page, "actor list")
