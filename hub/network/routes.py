@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from litestar import Request, Response, get
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
@@ -165,16 +166,20 @@ def actor_api(actor_id: FromPath[int], db_session: DbSession) -> dict[str, Any]:
     return _json(network, layout(network))
 
 
-@get("/api/v1/projects/{project_id:int}/network", name="api.projects.network")
+@get(
+    "/api/v1/projects/{project_id:int}/network",
+    name="api.projects.network",
+    responses={301: ResponseSpec(data_container=None, description="Merged project: its successor's network.")},
+)
 @in_thread
-def project_api(project_id: FromPath[int], db_session: DbSession) -> dict[str, Any] | Response[Any]:
+def project_api(project_id: FromPath[int], db_session: DbSession) -> Response[dict[str, Any]]:
     """A project's ego network (two steps); a merged project redirects (301) to its successor's."""
     project = get_project_by_id(db_session, project_id)
     current = services.current_project(db_session, project)
     if current.id != project.id:
         return Redirect(path=f"/api/v1/projects/{current.id}/network", status_code=301)
     network = services.project_network(db_session, project)
-    return _json(network, layout(network))
+    return Response(_json(network, layout(network)))
 
 
 ROUTES: list[Any] = [actor_page, project_page, actor_api, project_api]
