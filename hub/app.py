@@ -17,7 +17,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from litestar.types import ASGIApp
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
 from hub import observability, privacy
 from hub.accounts import routes as account_routes
@@ -59,6 +59,7 @@ from hub.web import (
     handle_database_unavailable,
     handle_http_exception,
     handle_hub_error,
+    handle_integrity_error,
     handle_server_error,
     make_environment,
     provide_db_session,
@@ -193,6 +194,7 @@ def create_app(settings: Settings, database: Database | None = None, *, backgrou
             HubError: handle_hub_error,
             HTTPException: handle_http_exception,
             OperationalError: handle_database_unavailable,
+            IntegrityError: handle_integrity_error,
             InterfaceError: handle_database_unavailable,
             Exception: handle_server_error,
         },

@@ -224,6 +224,7 @@ _STATUS_TITLES = {
     403: "Accès refusé",
     404: "Page introuvable",
     405: "Méthode non autorisée",
+    409: "Conflit",
     413: "Contenu trop volumineux",
     415: "Format non pris en charge",
     422: "Données invalides",
@@ -299,6 +300,16 @@ def handle_database_unavailable(request: Request[Any, Any, Any], exc: Exception)
     response = _error_page(request, 503, detail)
     response.headers.update(headers)
     return response
+
+
+def handle_integrity_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """A write that broke a uniqueness rule the services check first: a concurrent duplicate (double click,
+    two tabs) got there in between. Nothing of this request was written: 409, not a server error."""
+    log.warning("integrity error on %s %s: %s", request.method, request.url.path, str(exc).splitlines()[0][:300])
+    detail = "Cette action vient déjà d’être enregistrée (double envoi ou autre onglet). Rechargez la page pour voir l’état actuel."
+    if is_api(request):
+        return problem(409, "Conflit", detail, instance=request.url.path)
+    return _error_page(request, 409, detail)
 
 
 def handle_server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:

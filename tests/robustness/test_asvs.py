@@ -97,3 +97,34 @@ def test_an_unexpected_error_shows_no_internals() -> None:  # ASVS 7.4.1
         assert "secret_stuff" not in response.text
         assert "Traceback" not in response.text
         assert "réessayez plus tard" in response.text
+
+
+def test_a_concurrent_duplicate_is_a_409_not_a_server_error() -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    from hub.web import handle_integrity_error
+
+    def duplicate() -> None:
+        raise IntegrityError("INSERT INTO need_support ...", {}, Exception("UNIQUE constraint failed"))
+
+    @get("/api/double", sync_to_thread=False)
+    def double_api() -> None:
+        duplicate()
+
+    @get("/double", sync_to_thread=False)
+    def double_page() -> None:
+        duplicate()
+
+    app = Litestar(
+        [double_api, double_page],
+        exception_handlers={IntegrityError: handle_integrity_error},
+        template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(make_environment())),
+    )
+    with TestClient(app=app, raise_server_exceptions=False) as client:
+        api = client.get("/api/double")
+        page = client.get("/double")
+    assert api.status_code == 409
+    assert api.json()["status"] == 409
+    assert page.status_code == 409
+    assert "enregistrée (double envoi ou autre onglet)" in page.text
+    assert "UNIQUE" not in page.text
