@@ -23,7 +23,7 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
-def upgrade(bind: Engine | Connection, revision: str = "heads") -> None:
+def upgrade(bind: Engine | Connection, revision: str = "head") -> None:
     """Migrate the database behind `bind` to `revision`."""
     if isinstance(bind, Connection):
         command.upgrade(alembic_config(bind), revision)
