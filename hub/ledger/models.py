@@ -126,8 +126,18 @@ class LedgerAccount(SQLModel, table=True):
     is_source: bool = Field(default=False)
     balance: int = Field(default=0, sa_type=BigInteger)
     reserved: int = Field(default=0, sa_type=BigInteger, description="debits of pending transfers")
-    seq: int = Field(default=0, sa_type=BigInteger, description="how many journal entries the account has")
-    head_hash: str = Field(default="0" * 64, max_length=64, description="hash of the account's last journal entry")
+    seq: int = Field(
+        default=0,
+        sa_type=BigInteger,
+        sa_column_kwargs={"server_default": "0"},
+        description="how many journal entries the account has",
+    )
+    head_hash: str = Field(
+        default="0" * 64,
+        max_length=64,
+        sa_column_kwargs={"server_default": "0" * 64},
+        description="hash of the account's last journal entry",
+    )
 
 
 class LedgerTransfer(SQLModel, table=True):

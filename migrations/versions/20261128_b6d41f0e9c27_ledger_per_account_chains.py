@@ -79,9 +79,12 @@ def _entries(connection: sa.Connection) -> list[sa.Row[tuple[int, int, int, str,
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("ledger_account", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("seq", sa.BigInteger(), nullable=False, server_default="0"))
-        batch_op.add_column(sa.Column("head_hash", sa.String(length=64), nullable=False, server_default=GENESIS))
+    # Plain ADD COLUMN with a default (SQLite does it in place): rebuilding ledger_account would trip the foreign
+    # keys of existing entries and transfers.
+    op.add_column("ledger_account", sa.Column("seq", sa.BigInteger(), nullable=False, server_default="0"))
+    op.add_column(
+        "ledger_account", sa.Column("head_hash", sa.String(length=64), nullable=False, server_default=GENESIS)
+    )
     with op.batch_alter_table("ledger_entry", schema=None) as batch_op:
         batch_op.add_column(sa.Column("account_seq", sa.BigInteger(), nullable=True))
 
@@ -101,9 +104,6 @@ def upgrade() -> None:
     for account_id, (seq, digest) in heads.items():
         connection.execute(ACCOUNT.update().where(ACCOUNT.c.id == account_id).values(seq=seq, head_hash=digest))
 
-    with op.batch_alter_table("ledger_account", schema=None) as batch_op:
-        batch_op.alter_column("seq", server_default=None)
-        batch_op.alter_column("head_hash", server_default=None)
     with op.batch_alter_table("ledger_entry", schema=None) as batch_op:
         batch_op.alter_column("account_seq", existing_type=sa.BigInteger(), nullable=False)
         batch_op.create_unique_constraint(batch_op.f("uq_ledger_entry_account_id"), ["account_id", "account_seq"])
@@ -132,6 +132,5 @@ def downgrade() -> None:
     with op.batch_alter_table("ledger_entry", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("uq_ledger_entry_account_id"), type_="unique")
         batch_op.drop_column("account_seq")
-    with op.batch_alter_table("ledger_account", schema=None) as batch_op:
-        batch_op.drop_column("head_hash")
-        batch_op.drop_column("seq")
+    op.drop_column("ledger_account", "head_hash")  # SQLite 3.35+ drops a plain column in place
+    op.drop_column("ledger_account", "seq")
