@@ -9,7 +9,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, Column, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, Column, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from hub.db import UTCDateTime, json_column_type, utcnow
@@ -135,6 +135,18 @@ class LedgerAccount(SQLModel, table=True):
     is_source: bool = Field(default=False)
     balance: int = Field(default=0, sa_type=BigInteger)
     reserved: int = Field(default=0, sa_type=BigInteger, description="debits of pending transfers")
+    seq: int = Field(
+        default=0,
+        sa_type=BigInteger,
+        sa_column_kwargs={"server_default": "0"},
+        description="how many journal entries the account has",
+    )
+    head_hash: str = Field(
+        default="0" * 64,
+        max_length=64,
+        sa_column_kwargs={"server_default": "0" * 64},
+        description="hash of the account's last journal entry",
+    )
 
 
 class LedgerTransfer(SQLModel, table=True):
@@ -166,13 +178,15 @@ class LedgerTransfer(SQLModel, table=True):
 
 
 class LedgerEntry(SQLModel, table=True):
-    """One leg of one phase of a transfer in the journal, chained to the previous entry by SHA-256."""
+    """One leg of one phase of a transfer in the journal, chained by SHA-256 to the previous entry of its account."""
 
     __tablename__ = "ledger_entry"
+    __table_args__ = (UniqueConstraint("account_id", "account_seq"),)
 
     id: int | None = Field(default=None, primary_key=True)
     transfer_id: int = Field(foreign_key="ledger_transfer.id", index=True)
     account_id: int = Field(foreign_key="ledger_account.id", index=True)
+    account_seq: int = Field(sa_type=BigInteger, description="place of the entry in its account's chain, from 1")
     phase: EntryPhase = Field(sa_type=String(8))
     delta: int = Field(sa_type=BigInteger, description="credit positive, debit negative")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -181,7 +195,7 @@ class LedgerEntry(SQLModel, table=True):
 
 
 class LedgerChainHead(SQLModel, table=True):
-    """The last entry of the journal: the single row every writer locks, so the chain stays a line."""
+    """Legacy: the head of the former single journal chain, no longer written (each account now keeps its head)."""
 
     __tablename__ = "ledger_chain_head"
 

@@ -30,6 +30,7 @@ class Rule(StrEnum):
     KEY_REUSED = "key_reused"
     NOT_FOUND = "not_found"
     ALREADY_REVERSED = "already_reversed"
+    ACCOUNTS_MISMATCH = "accounts_mismatch"
 
 
 REASONS = {
@@ -53,6 +54,7 @@ REASONS = {
     Rule.KEY_REUSED: "Cette clé d’idempotence a déjà servi pour une autre demande.",
     Rule.NOT_FOUND: "Cette demande est introuvable.",
     Rule.ALREADY_REVERSED: "Cette opération a déjà été annulée par une contre-passation.",
+    Rule.ACCOUNTS_MISMATCH: "Un virement relie deux comptes différents qui comptent la même unité.",
 }
 
 STATUS = {Rule.NOT_APPROVER: 403, Rule.NOT_FOUND: 404, Rule.ALREADY_DECIDED: 409, Rule.KEY_REUSED: 409}
@@ -91,4 +93,5 @@ NAMES = {
     Rule.KEY_REUSED: "Clé d’idempotence à usage unique",
     Rule.NOT_FOUND: "Demande existante",
     Rule.ALREADY_REVERSED: "Une seule contre-passation",
+    Rule.ACCOUNTS_MISMATCH: "Deux comptes distincts de même unité",
 }

@@ -127,12 +127,12 @@ def request_deposit(
             raise Refusal(Rule.CAP_EXCEEDED)
         source = ensure_account(session, f"pro:{holder}", AccountKind.PROFESSIONAL, Unit.MINUTE, is_source=True)
         pool = ensure_account(session, f"pool:{convention_id}", AccountKind.POOL, Unit.MINUTE)
-        head, accounts = lock(session, [source, pool])
+        book = lock(session, [source, pool])
         transfer = _transfer(
             session, TransferKind.DEPOSIT, source, pool, minutes, Unit.MINUTE, holder, convention_id, project_id
         )
         transfer.expires_at = utcnow() + timedelta(days=convention.deposit_expiry_days)
-        journal(session, head, accounts, transfer, EntryPhase.PENDING)
+        journal(book, transfer, EntryPhase.PENDING)
         return {"transfer_id": transfer.id, "link_id": transfer.link_id, "status": "pending"}
 
     return run_once(database, key, "deposit", payload, action)
@@ -184,8 +184,8 @@ def request_use(
         issuer = ensure_account(
             session, f"stake-source:{project_id}", AccountKind.STAKE_SOURCE, Unit.STAKE_UNIT, is_source=True
         )
-        head, accounts = lock(session, [pool, target, issuer])
-        pool_account = accounts[pool]
+        book = lock(session, [pool, target, issuer])
+        pool_account = book.accounts[pool]
         if pool_account.balance - pool_account.reserved < minutes:
             raise Refusal(Rule.POOL_INSUFFICIENT)
         try:
@@ -202,7 +202,7 @@ def request_use(
                 session, TransferKind.USE, pool, target, taken, Unit.MINUTE, drawer, convention_id, project_id, link_id
             )
             use.source_deposit_id = deposit_id
-            journal(session, head, accounts, use, EntryPhase.PENDING)
+            journal(book, use, EntryPhase.PENDING)
             created.append(use)
             units_by_holder[deposit.holder] = units_by_holder.get(deposit.holder, 0) + taken
         for holder in sorted(units_by_holder):
@@ -210,8 +210,7 @@ def request_use(
             if units == 0:
                 continue
             holding = ensure_account(session, f"stake:{project_id}:{holder}", AccountKind.STAKE, Unit.STAKE_UNIT)
-            _, more = lock(session, [holding])
-            accounts.update(more)
+            book.lock([holding])
             stake = _transfer(
                 session,
                 TransferKind.STAKE,
@@ -224,7 +223,7 @@ def request_use(
                 project_id,
                 link_id,
             )
-            journal(session, head, accounts, stake, EntryPhase.PENDING)
+            journal(book, stake, EntryPhase.PENDING)
             created.append(stake)
         return {"link_id": link_id, "transfer_ids": [t.id for t in created], "status": "pending"}
 
@@ -283,7 +282,7 @@ def reverse_link(database: Database, key: str, *, admin_id: int, link_id: str) -
         for transfer in posted:
             if transfer.kind == TransferKind.DEPOSIT and _consumed(session, transfer) > 0:
                 raise Refusal(Rule.INSUFFICIENT_BALANCE)
-        head, accounts = lock(session, [a for t in posted for a in (t.debit_account_id, t.credit_account_id)])
+        book = lock(session, [a for t in posted for a in (t.debit_account_id, t.credit_account_id)])
         actor = holder_for(session, admin_id)
         new_link = secrets.token_hex(16)
         created = []
@@ -302,7 +301,7 @@ def reverse_link(database: Database, key: str, *, admin_id: int, link_id: str) -
                 status=TransferStatus.POSTED,
             )
             reversal.reverses_id, reversal.decided_by = transfer.id, actor
-            journal(session, head, accounts, reversal, EntryPhase.POST)
+            journal(book, reversal, EntryPhase.POST)
             created.append(reversal.id)
         return {"link_id": new_link, "transfer_ids": created, "status": "posted"}
 
@@ -323,9 +322,9 @@ def expire_deposits(database: Database, now: datetime | None = None) -> int:
             .order_by(col(LedgerTransfer.id))
         ).all()
         if overdue:
-            head, accounts = lock(session, [a for t in overdue for a in (t.debit_account_id, t.credit_account_id)])
+            book = lock(session, [a for t in overdue for a in (t.debit_account_id, t.credit_account_id)])
             for transfer in overdue:
-                journal(session, head, accounts, transfer, EntryPhase.VOID)
+                journal(book, transfer, EntryPhase.VOID)
                 transfer.status, transfer.decided_at = TransferStatus.VOIDED, moment
                 session.add(transfer)
     return len(overdue)
@@ -343,10 +342,10 @@ def _decide(session: Session, linked: list[LedgerTransfer], approver: str, accep
     now = utcnow()
     if accept and any(t.expires_at is not None and t.expires_at < now for t in linked):
         raise Refusal(Rule.EXPIRED)
-    head, accounts = lock(session, [a for t in linked for a in (t.debit_account_id, t.credit_account_id)])
+    book = lock(session, [a for t in linked for a in (t.debit_account_id, t.credit_account_id)])
     phase, status = (EntryPhase.POST, TransferStatus.POSTED) if accept else (EntryPhase.VOID, TransferStatus.VOIDED)
     for transfer in linked:
-        journal(session, head, accounts, transfer, phase)
+        journal(book, transfer, phase)
         transfer.status, transfer.decided_by, transfer.decided_at = status, approver, now
         session.add(transfer)
     return {"transfer_ids": [t.id for t in linked], "status": status.value}

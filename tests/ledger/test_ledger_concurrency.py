@@ -25,8 +25,9 @@ from hub.accounts.models import Account, AccountRole, Person, Role
 from hub.db import Database, make_engine, utcnow
 from hub.directory.models import Actor, ActorMembership, MembershipStatus
 from hub.ledger.chain import entry_hash
-from hub.ledger.models import LedgerAccount, LedgerChainHead, LedgerEntry, LedgerTransfer
-from hub.ledger.rules import Refusal
+from hub.ledger.models import AccountKind, LedgerAccount, LedgerEntry, LedgerTransfer, Unit
+from hub.ledger.posting import Leg, open_account, post_transfers
+from hub.ledger.rules import Refusal, Rule
 from hub.ledger.services import (
     create_convention,
     decide_deposit,
@@ -179,8 +180,8 @@ def _pick(
 
 
 def naive_transfer(engine: Engine, amount: int) -> None:
-    """The wrong way, kept as proof the checker can fail: read balances and the chain head, then write later."""
-    # Two naive writers may pick the same entry number: one fails, the others still corrupt the ledger.
+    """The wrong way, kept as proof the checker can fail: read balances and chain heads, then write later."""
+    # Two naive writers may pick the same place in an account's chain: one fails, the others still corrupt the ledger.
     with contextlib.suppress(IntegrityError, OperationalError):
         _naive_transfer(engine, amount)
 
@@ -188,21 +189,22 @@ def naive_transfer(engine: Engine, amount: int) -> None:
 def _naive_transfer(engine: Engine, amount: int) -> None:
     with Session(engine) as session:
         # From a source account (never checked for overdraft) to the pool: no CHECK stops the damage.
-        project = session.exec(select(LedgerAccount).where(col(LedgerAccount.kind) == "pool")).one()
+        pools = select(LedgerAccount).where(col(LedgerAccount.kind) == "pool").order_by(col(LedgerAccount.id))
+        target = session.exec(pools).first()
+        assert target is not None
         statement = select(LedgerAccount).where(col(LedgerAccount.kind) == "professional")
-        pool = session.exec(statement.order_by(col(LedgerAccount.id))).first()
-        assert pool is not None
-        head = session.exec(select(LedgerChainHead)).one()
-        seen_pool, seen_project, seen_hash = pool.balance, project.balance, head.last_hash
-        pool_id, pool_code, project_id, project_code = pool.id or 0, pool.code, project.id or 0, project.code
+        source = session.exec(statement.order_by(col(LedgerAccount.id))).first()
+        assert source is not None
+        seen = {account.id: (account.balance, account.head_hash) for account in (source, target)}
+        legs = ((source.id or 0, source.code, -amount), (target.id or 0, target.code, amount))
         session.rollback()
     time.sleep(random.random() / 50)  # the window in which other naive writers read the same values
     with Session(engine) as session:
         transfer = LedgerTransfer(
             kind="use",
             status="posted",
-            debit_account_id=pool_id,
-            credit_account_id=project_id,
+            debit_account_id=legs[0][0],
+            credit_account_id=legs[1][0],
             amount=amount,
             unit="minute",
             link_id=uuid.uuid4().hex,
@@ -211,14 +213,18 @@ def _naive_transfer(engine: Engine, amount: int) -> None:
         session.add(transfer)
         session.flush()
         assert transfer.id is not None
-        previous = seen_hash
-        for account_id, code, delta in ((pool_id, pool_code, -amount), (project_id, project_code, amount)):
-            entry_id = int(session.exec(select(func.coalesce(func.max(LedgerEntry.id), 0))).one()) + 1
+        for account_id, code, delta in legs:
+            # The place in the chain is read now, the previous hash and the balance were read before: a race.
+            last = select(func.coalesce(func.max(LedgerEntry.account_seq), 0)).where(
+                col(LedgerEntry.account_id) == account_id
+            )
+            seq = int(session.exec(last).one()) + 1
             now = utcnow()
+            balance, previous = seen[account_id]
             digest = entry_hash(
-                entry_id=entry_id,
-                transfer_id=transfer.id,
                 account=code,
+                seq=seq,
+                transfer_id=transfer.id,
                 phase="post",
                 delta=delta,
                 created_at=now.isoformat(),
@@ -226,9 +232,9 @@ def _naive_transfer(engine: Engine, amount: int) -> None:
             )
             session.add(
                 LedgerEntry(
-                    id=entry_id,
                     transfer_id=transfer.id,
                     account_id=account_id,
+                    account_seq=seq,
                     phase="post",
                     delta=delta,
                     created_at=now,
@@ -237,18 +243,10 @@ def _naive_transfer(engine: Engine, amount: int) -> None:
                 )
             )
             session.flush()
-            previous = digest
-        session.exec(  # type: ignore[call-overload]
-            text("UPDATE ledger_account SET balance = :b WHERE id = :i"), params={"b": seen_pool - amount, "i": pool_id}
-        )
-        session.exec(  # type: ignore[call-overload]
-            text("UPDATE ledger_account SET balance = :b WHERE id = :i"),
-            params={"b": seen_project + amount, "i": project_id},
-        )
-        session.exec(  # type: ignore[call-overload]
-            text("UPDATE ledger_chain_head SET last_entry_id = :n, last_hash = :h"),
-            params={"n": entry_id, "h": previous},
-        )
+            session.exec(  # type: ignore[call-overload]
+                text("UPDATE ledger_account SET balance = :b, seq = :s, head_hash = :h WHERE id = :i"),
+                params={"b": balance + delta, "s": seq, "h": digest, "i": account_id},
+            )
         session.commit()
 
 
@@ -331,3 +329,81 @@ def killed_worker_leaves_no_trace(url: str, bank: dict[str, Any], database: Data
         stored = set(session.exec(select(LedgerTransfer.id).where(col(LedgerTransfer.id).in_(acknowledged))).all())
     assert stored == set(acknowledged)
     assert verify_ledger(database) is None
+
+
+CORE_CLIENTS = 32
+CORE_TRANSFERS_PER_CLIENT = 100
+HOT = [f"acct:hot{i}" for i in range(5)]
+COLD = [f"acct:cold{i}" for i in range(40)]
+
+
+def core_client(url: str, seed: int, log: list[tuple[str, Any]], lock: threading.Lock) -> None:
+    """The issue's load on the ledger core: half of the debits on 5 hot accounts, 5 % duplicate submissions."""
+    engine = make_engine(url)
+    database = Database(engine)
+    rng = random.Random(seed)
+    sent: list[tuple[str, Leg]] = []
+    try:
+        for number in range(CORE_TRANSFERS_PER_CLIENT):
+            if sent and rng.random() < DUPLICATE_SHARE:
+                key, leg = rng.choice(sent)
+            else:
+                debit = rng.choice(HOT) if rng.random() < 0.5 else rng.choice(COLD)
+                credit = rng.choice([code for code in HOT + COLD if code != debit])
+                key, leg = f"core{seed}-{number}", Leg(debit, credit, rng.randint(1, 400))
+                sent.append((key, leg))
+            try:
+                result: Any = post_transfers(database, key, [leg])
+            except Refusal as refusal:
+                result = refusal.rule
+            except Exception as exc:  # reported to the test, which fails on it
+                result = f"error: {exc!r}"
+            with lock:
+                log.append((key, result))
+    finally:
+        engine.dispose()
+
+
+def test_32_core_clients_on_hot_accounts_keep_every_chain_sound(url: str) -> None:
+    engine = make_engine(url)
+    try:
+        database = Database(engine)
+        open_account(database, "pro:source", AccountKind.PROFESSIONAL, Unit.MINUTE, is_source=True)
+        for code in HOT + COLD:
+            open_account(database, code, AccountKind.POOL, Unit.MINUTE)
+        # Small balances, so that some transfers are refused for lack of funds: the overdraft check is exercised.
+        post_transfers(database, "funding", [Leg("pro:source", code, 2000) for code in HOT + COLD])
+        log: list[tuple[str, Any]] = []
+        lock = threading.Lock()
+        threads = [threading.Thread(target=core_client, args=(url, seed, log, lock)) for seed in range(CORE_CLIENTS)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len(log) == CORE_CLIENTS * CORE_TRANSFERS_PER_CLIENT
+        assert [result for _, result in log if isinstance(result, str) and result.startswith("error")] == []
+        by_key: dict[str, list[Any]] = {}
+        for key, result in log:
+            by_key.setdefault(key, []).append(result)
+        assert all(all(r == results[0] for r in results) for results in by_key.values())
+        assert len(by_key) < len(log)
+        acknowledged = {
+            tid for results in by_key.values() if isinstance(results[0], dict) for tid in results[0]["transfer_ids"]
+        }
+        assert any(isinstance(results[0], Rule) for results in by_key.values())  # some overdrafts were refused
+        with database.session() as session:
+            stored = set(session.exec(select(LedgerTransfer.id).where(col(LedgerTransfer.holder) == "")).all())
+            balances = session.exec(select(LedgerAccount.balance).where(col(LedgerAccount.is_source).is_(False))).all()
+        assert acknowledged <= stored
+        assert len(stored) == len(acknowledged) + len(HOT + COLD)  # plus the funding: nothing unacknowledged either
+        assert sum(balances) == 2000 * len(HOT + COLD)
+        assert min(balances) >= 0
+        assert verify_ledger(database) is None
+        naive = [threading.Thread(target=naive_transfer, args=(engine, 1)) for _ in range(CORE_CLIENTS)]
+        for thread in naive:
+            thread.start()
+        for thread in naive:
+            thread.join()
+        assert verify_ledger(database) is not None
+    finally:
+        engine.dispose()
