@@ -5,7 +5,7 @@ recomputed as a chain per account; each account row keeps its head (`seq`, `head
 head row (`ledger_chain_head`) stays but is no longer written.
 
 Revision ID: b6d41f0e9c27
-Revises: ed18a48ca850
+Revises: 7f8467e6ba67
 Create Date: 2026-11-28 16:30:00
 """
 
@@ -19,7 +19,7 @@ from alembic import op
 import hub.db
 
 revision: str = "b6d41f0e9c27"
-down_revision: str | None = "ed18a48ca850"
+down_revision: str | None = "7f8467e6ba67"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
