@@ -76,7 +76,7 @@ def _journey(page: Page, audit: Audit) -> None:
 
     # The open data: the page, its dictionary, and a GeoJSON file that parses.
     page.goto("/donnees")
-    page.get_by_role("link", name="données ouvertes").click()
+    page.get_by_role("link", name="données ouvertes", exact=True).click()
     expect(page).to_have_url(re.compile(r"/donnees-ouvertes$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Données ouvertes")
     audit.check(page, "open data")
