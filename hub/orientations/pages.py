@@ -268,9 +268,14 @@ def _declaration_page(
 
 def _ids(values: dict[str, Any]) -> dict[str, Any]:
     raw = values.get("orientations", [])
-    if any(not str(v).isdigit() or len(str(v)) > 9 for v in raw):
+    if len(_well_formed(raw)) != len(raw):
         raise InvalidInput({"orientations": "Choisissez des orientations dans la liste."})
-    return {"orientations": [int(v) for v in raw]}
+    return {"orientations": _well_formed(raw)}
+
+
+def _well_formed(raw: list[Any]) -> list[int]:
+    """The ticked values that can be orientation ids (digits, at most 9), as integers."""
+    return [int(v) for v in raw if str(v).isdigit() and len(str(v)) <= 9]
 
 
 @get("/projets/{slug:str}/orientations", name="orientations.project_form")
@@ -317,7 +322,7 @@ def project_declare(
             subject="projet",
             name=project.title,
             back=f"/projets/{project.slug}",
-            selected=[int(v) for v in values["orientations"] if str(v).isdigit() and len(str(v)) <= 9],
+            selected=_well_formed(values["orientations"]),
             errors=exc.errors,
         )
     return Redirect(path=f"/projets/{project.slug}/orientations?fait=declaree", status_code=303)
@@ -367,7 +372,7 @@ def actor_declare(
             subject="acteur",
             name=actor.name,
             back=f"/annuaire/{actor.slug}",
-            selected=[int(v) for v in values["orientations"] if str(v).isdigit() and len(str(v)) <= 9],
+            selected=_well_formed(values["orientations"]),
             errors=exc.errors,
         )
     return Redirect(path=f"/annuaire/{actor.slug}/orientations?fait=declaree", status_code=303)

@@ -1,4 +1,4 @@
-"""Routing items to the referent in charge (see /work/helpers/ROUTING.md): route, resolve, can_curate.
+"""Routing items to the referent in charge (README, "Referents, territories and the live map"): route, resolve, can_curate.
 
 Order of the search for a subject with sectors S on a département D of région R:
 titulaire of D covering S, titulaire of R covering S, suppléant of D, suppléant of R, the référent régional of R
