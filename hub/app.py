@@ -34,6 +34,7 @@ from hub.errors import HubError, NotFound
 from hub.exchanges import api as exchanges_api
 from hub.exchanges import routes as exchanges_routes
 from hub.feedback import routes as feedback_routes
+from hub.freshness import CatalogueClock, VersionedCache
 from hub.indexing import routes as search_routes
 from hub.indexing.services import IndexWorker
 from hub.ledger import api as ledger_api
@@ -114,6 +115,7 @@ def create_app(settings: Settings, database: Database | None = None, *, backgrou
         database = Database(make_engine(settings.effective_database_url))
     search_engine = open_search_engine(settings)
     indexer = IndexWorker(database, search_engine)
+    catalogue_clock = CatalogueClock(database)
     suggestion_graphs = SuggestionGraphs(database, background=background_indexing)
     static_routers = [
         create_static_files_router(
@@ -176,10 +178,12 @@ def create_app(settings: Settings, database: Database | None = None, *, backgrou
                 "indexer": indexer,
                 "metrics": metrics,
                 "suggestion_graphs": suggestion_graphs,
+                "list_cache": VersionedCache(),
+                "catalogue_clock": catalogue_clock,
             }
         ),
         on_startup=[indexer.start] if background_indexing else [],
-        on_shutdown=[indexer.stop] if background_indexing else [],
+        on_shutdown=[indexer.stop, catalogue_clock.close] if background_indexing else [catalogue_clock.close],
         template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(make_environment())),
         csrf_config=CSRFConfig(
             secret=settings.effective_secret_key,

@@ -5,6 +5,7 @@ import hub.advisers.models
 import hub.contests.models
 import hub.dashboard.models
 import hub.feedback.models
+import hub.freshness
 import hub.moderation.models
 import hub.needs.models
 import hub.network.models

@@ -17,6 +17,7 @@ from hub.db import utcnow
 from hub.dedup.models import DuplicatePair, DuplicateReview, PairStatus, ProjectMerge, ProjectTwin, ReviewStatus
 from hub.dedup.services import pair_fingerprint
 from hub.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from hub.freshness import lock_catalogue
 from hub.projects.models import Project, ProjectNeedLink, ProjectPartner, ProjectSector, ProjectStatus
 from hub.referents.routing import can_curate, place_of, resolve
 
@@ -116,6 +117,7 @@ def _locked_pair(session: Session, pair_id: int, *, status: PairStatus | None = 
 
 
 def _locked_project(session: Session, project_id: int) -> Project:
+    lock_catalogue(session)  # the catalogue counter before the project row: one lock order for every writer
     project = session.exec(
         select(Project).where(col(Project.id) == project_id).with_for_update().execution_options(populate_existing=True)
     ).first()

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from litestar import Request, get, patch, post
+from litestar import Request, Response, get, patch, post
 from litestar.params import FromPath, JSONBody
 from sqlmodel import Session
 
@@ -13,6 +13,7 @@ from hub.directory import services
 from hub.directory.models import Actor
 from hub.directory.shapes import ActorInput
 from hub.filters import KNOWN_ACTOR_PARAMS, actor_filters, check_known, reference_choices
+from hub.freshness import LIST_RESPONSES, cached_list
 from hub.listing import parse_page
 from hub.validation import validate
 from hub.web import CurrentViewer, DbSession, in_thread, require_viewer
@@ -62,12 +63,18 @@ def _actor_json(actor: Actor, sectors: list[str], phases: list[str]) -> dict[str
     }
 
 
-@get("/api/v1/actors", name="api.actors.list")
-@in_thread
-def list_actors(request: Request[Any, Any, Any], db_session: DbSession) -> dict[str, Any]:
-    """Actors of the directory. Filters: kind, sector, region, departement (INSEE codes), phase, volunteer, q; page, per_page."""
+@get("/api/v1/actors", name="api.actors.list", responses=LIST_RESPONSES)
+async def list_actors(request: Request[Any, Any, Any]) -> Response[Any]:
+    """Actors of the directory. Filters: kind, sector, region, departement (INSEE codes), phase, volunteer, q; page, per_page.
+
+    Served from the worker's cache while no catalogue write has been committed since (ETag, 304 on If-None-Match).
+    """
     params = dict(request.query_params)
     check_known(params, KNOWN_ACTOR_PARAMS)
+    return await cached_list(request, "actors", params, _actors_page)
+
+
+def _actors_page(db_session: Session, params: Mapping[str, str]) -> dict[str, Any]:
     filters = actor_filters(reference_choices(db_session), params)
     page_number, per_page = parse_page(params)
     result = services.list_actors(db_session, filters, page=page_number, per_page=per_page)

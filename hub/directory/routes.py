@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from litestar import Request, Response, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
+from sqlmodel import Session
 
 from hub.changelog.services import list_changes
 from hub.directory import services
@@ -15,6 +17,7 @@ from hub.directory.models import ActorKind, ActorPhase, VerificationStatus
 from hub.directory.shapes import ActorInput
 from hub.errors import InvalidInput, PermissionDenied
 from hub.filters import KNOWN_ACTOR_PARAMS, actor_filters, check_known, reference_choices
+from hub.freshness import cached_page
 from hub.listing import parse_page
 from hub.matchmaking.services import actor_panel
 from hub.projects.services import projects_of_actor
@@ -33,26 +36,26 @@ def _choices(db_session: DbSession) -> dict[str, Any]:
 
 
 @get("/annuaire", name="directory.list")
-@in_thread
-def actor_list(request: Request[Any, Any, Any], db_session: DbSession, viewer: CurrentViewer) -> Template:
-    """The directory with its filters and pagination."""
+async def actor_list(request: Request[Any, Any, Any]) -> Response[Any]:
+    """The directory with its filters and pagination. Anonymous visitors get the worker's cached copy while the catalogue is unchanged."""
     params = dict(request.query_params)
     check_known(params, KNOWN_ACTOR_PARAMS)
+    return await cached_page(request, "directory/actor_list.html", "actors-page", params, _actor_list_context)
+
+
+def _actor_list_context(db_session: Session, params: Mapping[str, str]) -> dict[str, Any]:
     choices = _choices(db_session)
     filters = actor_filters(choices, params)
     page_number, per_page = parse_page(params)
     result = services.list_actors(db_session, filters, page=page_number, per_page=per_page)
-    sectors = services.actor_sectors(db_session, [a.id for a in result.items if a.id is not None])
-    return page(
-        request,
-        "directory/actor_list.html",
-        viewer,
-        result=result,
-        params=params,
-        item_sectors=sectors,
-        names=territory_names(db_session),
+    sectors = services.actor_sectors(db_session, [item.id for item in result.items if item.id is not None])
+    return {
+        "result": result,
+        "params": params,
+        "item_sectors": sectors,
+        "names": territory_names(db_session),
         **choices,
-    )
+    }
 
 
 @get("/annuaire/{slug:str}", name="directory.detail")

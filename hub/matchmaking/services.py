@@ -6,9 +6,9 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import func
 from sqlalchemy import select as sa_select
@@ -148,6 +148,8 @@ def load_graph(session: Session) -> PartnerGraph:
 _BUILT: OrderedDict[tuple[str, Version], PartnerGraph] = OrderedDict()
 _BUILT_LOCK = threading.Lock()
 _BUILT_SIZE = 4
+_ANSWERS_SIZE = 4096  # graph answers kept per worker (a few KB each)
+T = TypeVar("T")
 
 
 def _database_key(database: Database) -> str:
@@ -173,6 +175,27 @@ class SuggestionGraphs:
         self._checked_at = 0.0
         self._lock = threading.Lock()
         self._refreshing = threading.Event()
+        self._answers_lock = threading.Lock()
+        self._answers_graph: PartnerGraph | None = None
+        self._answers: OrderedDict[Hashable, Any] = OrderedDict()
+
+    def answer(self, graph: PartnerGraph, key: Hashable, compute: Callable[[], T]) -> T:
+        """`compute()` (a query of `graph`) once per graph and key: a built graph never changes, so its
+        answers are kept until the next graph replaces it (at most `_ANSWERS_SIZE` of them, least recent
+        dropped). Names, feedback and permissions are read fresh around them by the callers."""
+        with self._answers_lock:
+            if self._answers_graph is not graph:
+                self._answers_graph, self._answers = graph, OrderedDict()
+            elif key in self._answers:
+                self._answers.move_to_end(key)
+                return cast(T, self._answers[key])
+        value = compute()
+        with self._answers_lock:
+            if self._answers_graph is graph:
+                self._answers[key] = value
+                while len(self._answers) > _ANSWERS_SIZE:
+                    self._answers.popitem(last=False)
+        return value
 
     def graph(self, session: Session) -> PartnerGraph:
         """The graph to answer this request with (built here only for the first request, or in tests)."""
@@ -278,12 +301,18 @@ def _feedback(session: Session, kind: SuggestionSubject, subject_id: int) -> dic
 
 
 def _actors(
-    session: Session, suggestions: Iterable[Suggestion], feedback: dict[tuple[str, int], str], limit: int
+    session: Session,
+    suggestions: Iterable[Suggestion],
+    feedback: dict[tuple[str, int], str],
+    limit: int,
+    rows: dict[int | None, Actor] | None = None,
 ) -> tuple[SuggestedActor, ...]:
-    """Suggestions as shown: dismissed ones left out, names read fresh from the directory."""
+    """Suggestions as shown: dismissed ones left out, names read fresh from the directory (or from `rows`,
+    read in the same request)."""
     kept = [s for s in suggestions if feedback.get(("actor", int(s.actor_id))) != "dismissed"][:limit]
     ids = [int(s.actor_id) for s in kept]
-    rows = {a.id: a for a in session.exec(select(Actor).where(col(Actor.id).in_(ids))).all()} if ids else {}
+    if rows is None or not all(i in rows for i in ids):
+        rows = {a.id: a for a in session.exec(select(Actor).where(col(Actor.id).in_(ids))).all()} if ids else {}
     return tuple(
         SuggestedActor(
             id=int(s.actor_id),
@@ -313,6 +342,7 @@ def project_panel(
 ) -> SuggestionPanel:
     """Partners suggested to a project, without those its editors dismissed, and its consortium gaps."""
     assert project.id is not None
+    project_id = project.id
     feedback = _feedback(session, SuggestionSubject.PROJECT, project.id)
     dismissed = _dismissed(feedback)
     base = SuggestionPanel(
@@ -324,25 +354,39 @@ def project_panel(
     )
     graph = graphs.graph(session)
     try:
-        suggestions = graph.suggest_for_project(project.id, PANEL_SIZE + dismissed)
+        size = PANEL_SIZE + dismissed
+        suggestions = graphs.answer(
+            graph, ("project", project.id, size), lambda: graph.suggest_for_project(project_id, size)
+        )
     except UnknownNode:
         return _replace(base, is_ready=False)
-    gaps = consortium_gaps(session, graph, project.id, feedback) if with_gaps else None
+    gaps = consortium_gaps(session, graph, project.id, feedback, graphs=graphs) if with_gaps else None
     return _replace(base, actors=_actors(session, suggestions, feedback, PANEL_SIZE), gaps=gaps)
 
 
 def consortium_gaps(
-    session: Session, graph: PartnerGraph, project_id: int, feedback: dict[tuple[str, int], str] | None = None
+    session: Session,
+    graph: PartnerGraph,
+    project_id: int,
+    feedback: dict[tuple[str, int], str] | None = None,
+    *,
+    graphs: SuggestionGraphs | None = None,
 ) -> tuple[RoleGap, ...]:
     """The core roles no member of the project fills, each with its best candidates (dismissed ones left out)."""
     feedback = feedback if feedback is not None else _feedback(session, SuggestionSubject.PROJECT, project_id)
     # ask for more than shown: dismissed candidates are dropped, and volunteers move up for experiments
-    missing = graph.missing_roles(project_id, [role for role, _ in CONSORTIUM_ROLES], 10 + _dismissed(feedback))
+    roles, size = [role for role, _ in CONSORTIUM_ROLES], 10 + _dismissed(feedback)
+    if graphs is None:
+        missing = graph.missing_roles(project_id, roles, size)
+    else:
+        missing = graphs.answer(graph, ("gaps", project_id, size), lambda: graph.missing_roles(project_id, roles, size))
+    ids = {int(s.actor_id) for candidates in missing.values() for s in candidates}
+    rows = {a.id: a for a in session.exec(select(Actor).where(col(Actor.id).in_(ids))).all()} if ids else {}
     gaps = []
     for role, label in CONSORTIUM_ROLES:
         if role not in missing:
             continue
-        candidates = _actors(session, missing[role], feedback, len(missing[role]))
+        candidates = _actors(session, missing[role], feedback, len(missing[role]), rows)
         if role == "experimentation_site":
             candidates = tuple(sorted(candidates, key=lambda c: not any("volontaire" in r for r in c.reasons)))
         gaps.append(RoleGap(role=role, label=label, candidates=candidates[:GAP_CANDIDATES]))
@@ -352,6 +396,7 @@ def consortium_gaps(
 def actor_panel(session: Session, graphs: SuggestionGraphs, actor: Actor, viewer: Viewer | None) -> SuggestionPanel:
     """Actors to meet and projects to join, suggested to an actor, without those its members dismissed."""
     assert actor.id is not None
+    actor_id = actor.id
     feedback = _feedback(session, SuggestionSubject.ACTOR, actor.id)
     dismissed = _dismissed(feedback)
     base = SuggestionPanel(
@@ -362,7 +407,8 @@ def actor_panel(session: Session, graphs: SuggestionGraphs, actor: Actor, viewer
         dismissed_count=dismissed,
     )
     try:
-        found = graphs.graph(session).suggest_for_actor(actor.id, PANEL_SIZE + dismissed)
+        graph, size = graphs.graph(session), PANEL_SIZE + dismissed
+        found = graphs.answer(graph, ("actor", actor.id, size), lambda: graph.suggest_for_actor(actor_id, size))
     except UnknownNode:
         return _replace(base, is_ready=False)
     kept = [p for p in found.projects if feedback.get(("project", int(p.project_id))) != "dismissed"][:PANEL_SIZE]

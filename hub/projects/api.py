@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from litestar import Request, Response, get, patch, post
@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from hub.dedup import services as dedup
 from hub.filters import KNOWN_PROJECT_PARAMS, check_known, project_filters, reference_choices
+from hub.freshness import LIST_RESPONSES, cached_list
 from hub.listing import parse_page
 from hub.projects import services
 from hub.projects.models import Project
@@ -69,12 +70,18 @@ def _project_json(
     }
 
 
-@get("/api/v1/projects", name="api.projects.list")
-@in_thread
-def list_projects(request: Request[Any, Any, Any], db_session: DbSession) -> dict[str, Any]:
-    """Active projects. Filters: phase, sector, region, departement (INSEE codes), need, carrier, q; page, per_page."""
+@get("/api/v1/projects", name="api.projects.list", responses=LIST_RESPONSES)
+async def list_projects(request: Request[Any, Any, Any]) -> Response[Any]:
+    """Active projects. Filters: phase, sector, region, departement (INSEE codes), need, carrier, q; page, per_page.
+
+    Served from the worker's cache while no catalogue write has been committed since (ETag, 304 on If-None-Match).
+    """
     params = dict(request.query_params)
     check_known(params, KNOWN_PROJECT_PARAMS)
+    return await cached_list(request, "projects", params, _projects_page)
+
+
+def _projects_page(db_session: Session, params: Mapping[str, str]) -> dict[str, Any]:
     filters = project_filters(reference_choices(db_session), params)
     page_number, per_page = parse_page(params)
     result = services.list_projects(db_session, filters, page=page_number, per_page=per_page)

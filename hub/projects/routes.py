@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from litestar import Request, Response, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, JSONBody, URLEncodedBody
 from litestar.response import Redirect, Template
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from hub.accounts.viewer import Viewer
 from hub.changelog.services import list_changes
@@ -18,6 +19,7 @@ from hub.directory.models import Actor, ActorMembership, MembershipStatus
 from hub.errors import InvalidInput, PermissionDenied
 from hub.exchanges import services as exchanges_services
 from hub.filters import KNOWN_PROJECT_PARAMS, check_known, project_filters, reference_choices
+from hub.freshness import cached_page
 from hub.listing import parse_page
 from hub.matchmaking.services import project_panel
 from hub.projects import services
@@ -52,26 +54,26 @@ def _choices(db_session: DbSession) -> dict[str, Any]:
 
 
 @get("/projets", name="projects.list")
-@in_thread
-def project_list(request: Request[Any, Any, Any], db_session: DbSession, viewer: CurrentViewer) -> Template:
-    """The catalogue with its filters and pagination."""
+async def project_list(request: Request[Any, Any, Any]) -> Response[Any]:
+    """The catalogue with its filters and pagination. Anonymous visitors get the worker's cached copy while the catalogue is unchanged."""
     params = dict(request.query_params)
     check_known(params, KNOWN_PROJECT_PARAMS)
+    return await cached_page(request, "projects/project_list.html", "projects-page", params, _project_list_context)
+
+
+def _project_list_context(db_session: Session, params: Mapping[str, str]) -> dict[str, Any]:
     choices = _choices(db_session)
     filters = project_filters(choices, params)
     page_number, per_page = parse_page(params)
     result = services.list_projects(db_session, filters, page=page_number, per_page=per_page)
-    sectors = services.project_sectors(db_session, [p.id for p in result.items if p.id is not None])
-    return page(
-        request,
-        "projects/project_list.html",
-        viewer,
-        result=result,
-        params=params,
-        item_sectors=sectors,
-        names=territory_names(db_session),
+    sectors = services.project_sectors(db_session, [item.id for item in result.items if item.id is not None])
+    return {
+        "result": result,
+        "params": params,
+        "item_sectors": sectors,
+        "names": territory_names(db_session),
         **choices,
-    )
+    }
 
 
 @get("/projets/{slug:str}", name="projects.detail")

@@ -67,6 +67,7 @@ def test_database_outage_answers_503_then_recovers_without_losing_a_write(
         headers = {"x-csrftoken": client.cookies.get("hub_csrf") or ""}
         before = client.post("/api/v1/actors", json=_actor("Laboratoire vivant Avant-Panne"), headers=headers)
         assert before.status_code == 201, before.text
+        assert client.get("/api/v1/actors", params={"q": "panne"}).json()["total"] == 1
 
         proxy.cut()
         page = client.get("/annuaire")
@@ -78,6 +79,10 @@ def test_database_outage_answers_503_then_recovers_without_losing_a_write(
         assert during.headers["content-type"].startswith("application/problem+json")
         assert during.json()["status"] == 503
         assert client.get("/ready").status_code == 503
+        # The cached list checks the catalogue version on every request: no stale answer during the outage.
+        listed = client.get("/api/v1/actors", params={"q": "panne"})
+        assert listed.status_code == 503
+        assert listed.headers["content-type"].startswith("application/problem+json")
 
         proxy.restore()
         # The pool checks each connection before use: the first request after the outage already succeeds.
@@ -85,6 +90,7 @@ def test_database_outage_answers_503_then_recovers_without_losing_a_write(
         assert client.get("/ready").json()["checks"]["database"] == "ok"
         after = client.post("/api/v1/actors", json=_actor("Laboratoire vivant Après-Panne"), headers=headers)
         assert after.status_code == 201, after.text
+        assert client.get("/api/v1/actors", params={"q": "panne"}).json()["total"] == 2
 
         # The search outbox drains by itself once the database is back: both committed actors are findable.
         assert _wait_for(lambda: outbox_status(direct).pending == 0), outbox_status(direct)
