@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert, select, update
+from sqlmodel import col
 
 from bench.scale import scaled_database
 from hub.accounts.models import Account
@@ -63,10 +64,13 @@ def add_activity(url: str, seed: int = 7) -> dict[str, int]:
         return now - timedelta(days=rng.randrange(0, 730), minutes=rng.randrange(0, 1440))
 
     with engine.begin() as connection:
-        project_ids = [row[0] for row in connection.execute(select(Project.id).order_by(Project.id))]
-        review = connection.execute(insert(DuplicateReview).values(sector_codes=[]).returning(DuplicateReview.id))
+        project_ids: list[int] = list(
+            connection.execute(select(col(Project.id)).order_by(col(Project.id))).scalars().all()  # type: ignore[arg-type]
+        )
+        review = connection.execute(insert(DuplicateReview).values(sector_codes=[]).returning(col(DuplicateReview.id)))
         review_id = review.scalar_one()
-        pairs, seen = [], set()
+        pairs: list[dict[str, Any]] = []
+        seen: set[tuple[int, int]] = set()
         while len(pairs) < ACTIVITY["pairs"]:
             a, b = sorted(rng.sample(project_ids, 2))
             if (a, b) in seen:
@@ -90,7 +94,7 @@ def add_activity(url: str, seed: int = 7) -> dict[str, int]:
             )
         connection.execute(insert(DuplicatePair), pairs)
         account_id = connection.execute(
-            insert(Account).values(email="bench.dashboard@example.fr", password_hash="!").returning(Account.id)  # noqa: S106 - no password: cannot sign in
+            insert(Account).values(email="bench.dashboard@example.fr", password_hash="!").returning(col(Account.id))  # noqa: S106 - no password: cannot sign in
         ).scalar_one()
         intros = []
         for _ in range(ACTIVITY["introductions"]):
@@ -114,12 +118,12 @@ def add_activity(url: str, seed: int = 7) -> dict[str, int]:
             )
         connection.execute(insert(IntroductionRequest), intros)
         pool = connection.execute(
-            insert(LedgerAccount).values(code="pool:bench", kind="pool", unit="minute").returning(LedgerAccount.id)
+            insert(LedgerAccount).values(code="pool:bench", kind="pool", unit="minute").returning(col(LedgerAccount.id))
         ).scalar_one()
         target = connection.execute(
             insert(LedgerAccount)
             .values(code="project:bench", kind="project", unit="minute")
-            .returning(LedgerAccount.id)
+            .returning(col(LedgerAccount.id))
         ).scalar_one()
         uses = []
         for i in range(ACTIVITY["uses"]):
@@ -145,7 +149,9 @@ def add_activity(url: str, seed: int = 7) -> dict[str, int]:
         entries = []
         for project_id in registered:
             created = moment()
-            connection.execute(update(Project).where(Project.id == project_id).values(source="hub", created_at=created))
+            connection.execute(
+                update(Project).where(col(Project.id) == project_id).values(source="hub", created_at=created)
+            )
             if rng.random() < 0.7:
                 entries.append(
                     {

@@ -32,7 +32,7 @@ from sqlalchemy.engine import make_url
 
 from hub.accounts.models import Account, Person
 from hub.db import Database, make_engine, utcnow
-from hub.directory.models import Actor, ActorMembership, MembershipStatus
+from hub.directory.models import Actor, ActorKind, ActorMembership, MembershipStatus
 from hub.ledger.chain import GENESIS_HASH, entry_hash
 from hub.ledger.posting import ACCOUNTS, Leg, post_transfers
 from hub.ledger.rules import Refusal
@@ -88,7 +88,7 @@ def fresh_database(backend: str) -> Iterator[str | None]:
 def setup_bank(engine: Engine) -> dict[str, Any]:
     """An employer, its approver and the hot depositors, each with a current declaration of interests."""
     with Database(engine).transaction() as session:
-        employer = Actor(slug=f"chu-{uuid.uuid4().hex[:6]}", name="CHU", kind="health_establishment")
+        employer = Actor(slug=f"chu-{uuid.uuid4().hex[:6]}", name="CHU", kind=ActorKind.HEALTH_ESTABLISHMENT)
         session.add(employer)
         session.flush()
         assert employer.id is not None
@@ -192,7 +192,7 @@ def core_clients(
 ) -> dict[str, Any]:
     """Run one client thread per seed (each with its own engine) from `start_at` for `seconds`; returns the tallies."""
     latencies: list[float] = []
-    tally = {"posted": 0, "replayed": 0, "refused": 0, "end": 0.0}
+    tally = {"posted": 0, "replayed": 0, "refused": 0, "start": start_at, "end": 0.0}
     lock = threading.Lock()
     everyone = hot + cold
 
@@ -245,29 +245,37 @@ def core_clients(
     return {**tally, "latencies": latencies}
 
 
-def _child(url: str, seeds: list[int], start_at: float, hot: list[str], cold: list[str], queue: Any) -> None:
-    queue.put(core_clients(url, seeds, start_at, SECONDS, hot, cold))
+def _child(url: str, seeds: list[int], start: Any, go: Any, hot: list[str], cold: list[str], queue: Any) -> None:
+    queue.put("ready")
+    go.wait()
+    queue.put(core_clients(url, seeds, start.value, SECONDS, hot, cold))
 
 
 def run_core(url: str, clients: int, hot: list[str], cold: list[str], processes: int) -> dict[str, float]:
-    """`clients` concurrent clients split over `processes` processes (threads in this one when 1)."""
-    start_at = time.time() + (3.0 if processes > 1 else 0.2)
+    """`clients` concurrent clients split over `processes` processes (threads in this one when 1).
+
+    The clock starts once every process has started (on a loaded machine a spawned process may take seconds).
+    """
     seeds = list(range(clients))
     if processes <= 1:
-        parts = [core_clients(url, seeds, start_at, SECONDS, hot, cold)]
+        parts = [core_clients(url, seeds, time.time() + 0.2, SECONDS, hot, cold)]
     else:
         context = multiprocessing.get_context("spawn")
         queue = context.Queue()
+        start, go = context.Value("d", 0.0), context.Event()
         workers = [
-            context.Process(target=_child, args=(url, seeds[i::processes], start_at, hot, cold, queue))
+            context.Process(target=_child, args=(url, seeds[i::processes], start, go, hot, cold, queue))
             for i in range(min(processes, clients))
         ]
         for worker in workers:
             worker.start()
+        assert [queue.get() for _ in workers] == ["ready"] * len(workers)
+        start.value = time.time() + 0.5
+        go.set()
         parts = [queue.get() for _ in workers]
         for worker in workers:
             worker.join()
-    elapsed = max(part["end"] for part in parts) - start_at
+    elapsed = max(part["end"] for part in parts) - min(part["start"] for part in parts)
     ordered = sorted(latency for part in parts for latency in part["latencies"])
     return {
         "rate": sum(part["posted"] for part in parts) / elapsed,
@@ -385,7 +393,8 @@ def main() -> None:
         f"{DUPLICATE_SHARE:.0%} of submissions repeat an earlier key and payload (answered from the stored outcome). "
         f"Each client is a thread with its own engine (hub.db.make_engine: SQLite WAL synchronous=NORMAL; PostgreSQL "
         f"default fsync, synchronous_commit on, pool_pre_ping). SQLite clients are threads of one process; PostgreSQL "
-        f"clients are split over {PROCESSES} processes. Each figure is the median of {REPEAT} runs "
+        f"clients are split over {PROCESSES} processes (the clock starts once every process is ready). "
+        f"Each figure is the median of {REPEAT} runs "
         f"(all runs in brackets); latency is per request; `verify` checked the journal after every run.",
         "",
         "| database | clients | posted transfers/s | requests/s | median latency (ms) | p99 latency (ms) |",

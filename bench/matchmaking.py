@@ -1,7 +1,8 @@
 """Benchmark of partner suggestions: quality on real IMI consortia, speed on a generated 100,000-node graph.
 
 Run from the repository root: ``.venv/bin/python -m bench.matchmaking`` (``--tune`` also searches the weights on
-the tuning seeds; ``--speed-only`` runs the speed part alone, used internally to measure peak memory apart).
+the tuning seeds; ``--quality-only`` skips the speed part; ``--speed-only`` runs the speed part alone, used
+internally to measure peak memory apart).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -199,9 +201,15 @@ def _module_ranker(graph: PartnerGraph) -> Callable[[str], list[str]]:
     return rank
 
 
-def tune(imi: Imi) -> Weights:
+def tune(imi: Imi, start: Weights | None = None) -> Weights:
     """Coordinate search of the weights on the tuning seeds only (never on the reported seeds)."""
     grid: dict[str, tuple[float, ...]] = {
+        "blend": (0.0, 0.5, 1.0, 2.0),
+        "walk": (0.0, 0.5, 1.0, 2.0, 4.0),
+        "walk_beta": (0.2, 0.3, 0.4),
+        "nearby_text": (0.0, 0.5, 1.0, 2.0, 4.0),
+        "text_neighbours": (10, 30, 100),
+        "profile": (0.0, 0.25, 0.5, 1.0),
         "graph": (0.25, 0.5, 1.0),
         "text": (1.0, 2.0, 4.0),
         "graph_power": (1.0, 1.5, 2.0),
@@ -210,8 +218,8 @@ def tune(imi: Imi) -> Weights:
         "degree_penalty": (0.15, 0.3, 0.45),
         "popularity": (0.0, 0.05, 0.1),
         "sector": (0.0, 0.05, 0.1, 0.2),
-        "territory": (0.0, 0.02, 0.05, 0.1),
-        "country": (0.0, 0.02, 0.05),
+        "territory": (0.0, 0.02, 0.05, 0.1, 0.2),
+        "country": (0.0, 0.02, 0.05, 0.1, 0.2, 0.3),
         "complement": (0.0, 0.05, 0.1, 0.2),
     }
 
@@ -219,11 +227,14 @@ def tune(imi: Imi) -> Weights:
         h10, h20, mrr = evaluate(imi, TUNING_SEEDS, w)["hub.matchmaking"].mean(axis=0)
         return float(h10 + h20 + 2 * mrr)
 
-    current, score = Weights(), objective(Weights())
+    current = start or Weights()
+    score = objective(current)
     for _ in range(2):
         for field, values in grid.items():
             for value in values:
-                trial = dataclasses.replace(current, **{field: value})
+                # text_neighbours is a count: the grid holds it as a float like the weights
+                change: dict[str, Any] = {field: int(value) if field == "text_neighbours" else value}
+                trial = dataclasses.replace(current, **change)
                 if trial != current and (s := objective(trial)) > score + 1e-9:
                     current, score = trial, s
                     print(f"  tuning: {field}={value} -> {s:.4f}", file=sys.stderr, flush=True)
@@ -346,6 +357,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--tune", action="store_true", help="search the weights on seeds 100-104 first")
     parser.add_argument("--speed-only", action="store_true", help="only the generated-graph speed part")
+    parser.add_argument("--quality-only", action="store_true", help="only the IMI quality part (not written to file)")
     args = parser.parse_args()
     if args.speed_only:
         print(speed())
@@ -353,7 +365,8 @@ def main() -> None:
     lines = [
         "## Matchmaking (hub.matchmaking.graph)",
         "",
-        f"Command: `.venv/bin/python -m bench.matchmaking{' --tune' if args.tune else ''}` — "
+        f"Command: `.venv/bin/python -m bench.matchmaking{' --tune' if args.tune else ''}"
+        f"{' --quality-only' if args.quality_only else ''}` — "
         f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC — {platform.machine()}, {platform.python_version()}, "
         "2 shared cores.",
         "",
@@ -382,6 +395,9 @@ def main() -> None:
             f"Weights: `{weights}`",
             "",
         ]
+    if args.quality_only:
+        print("\n".join(lines))
+        return
     run = subprocess.run(
         [sys.executable, "-m", "bench.matchmaking", "--speed-only"],
         cwd=ROOT,

@@ -84,11 +84,11 @@ def main() -> None:
         *rows,
         "",
     ]
-    text = "\n".join(lines)
-    print(text)
+    report = "\n".join(lines)
+    print(report)
     out = root / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
-    (out / ("pages-postgres.md" if args.postgres else "pages.md")).write_text(text)
+    (out / ("pages-postgres.md" if args.postgres else "pages.md")).write_text(report)
 
 
 def _measure(requests: int) -> list[str]:

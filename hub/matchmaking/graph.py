@@ -2,9 +2,11 @@
 
 Projects and actors form a bipartite graph (networkx is the model, see ``PartnerGraph.to_networkx``); scoring
 runs on scipy sparse matrices precomputed from it so that one query stays within milliseconds on 100,000 nodes.
-A suggestion mixes graph proximity (projects sharing members, busy members damped), text similarity of projects
-(TF-IDF), sector and territory fit (the report values short local circuits), the roles a consortium lacks and
-the lab's verification.
+A suggestion to a project mixes graph proximity (a random walk from its partners through their other consortia,
+busy actors discounted: RP3beta), text similarity (members of the projects closest in TF-IDF text, and the mean
+similarity of each actor's own projects), sector and territory fit (the report values short local circuits), the
+roles a consortium lacks and the lab's verification; suggestions to an actor blend projects sharing members and
+text. Weights live in ``scoring.Weights``, tuned on IMI consortia.
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ from hub.matchmaking.scoring import (
     nearest,
     scaled,
     spread,
+    spread_columns,
     text_similarity,
+    walk_to_projects,
 )
 from hub.matchmaking.text import tfidf_matrix
 
@@ -153,6 +157,10 @@ class PartnerGraph:
         self._damp2 = np.where(self._degree > 0, np.maximum(self._degree, 1.0) ** (-2.0 * weights.damping), 0.0)
         self._project_norms = np.sqrt(np.asarray(incidence @ self._damp2, dtype=np.float64).ravel())
         self._degree_penalty = np.maximum(self._degree, 1.0) ** -weights.degree_penalty
+        self._inverse_degree = 1.0 / np.maximum(self._degree, 1.0)
+        self._project_sizes = np.asarray(incidence.getnnz(axis=1), dtype=np.float64)
+        self._inverse_size = 1.0 / np.maximum(self._project_sizes, 1.0)
+        self._walk_penalty = np.maximum(self._degree, 1.0) ** -weights.walk_beta
         top = float(np.log1p(self._degree.max())) if self._degree.size and self._degree.max() > 0 else 1.0
         self._popularity = np.log1p(self._degree) / top
         self._actor_sectors = tables.sector_profile(incidence)
@@ -332,13 +340,9 @@ class PartnerGraph:
         members = self._members(p)
         in_project = np.zeros(len(self._actors), dtype=bool)
         in_project[members] = True
-        graph = graph_similarity(
-            self._incidence, self._by_actor, np.where(in_project, self._damp2, 0.0), self._project_norms
-        )
         start, end = self._terms.indptr[p], self._terms.indptr[p + 1]
         text = text_similarity(self._terms_by_term[self._terms.indices[start:end]], self._terms.data[start:end])
-        graph[p] = text[p] = 0.0
-        closeness = w.graph * graph**w.graph_power + w.text * text**w.text_power
+        text[p] = 0.0
         allowed = ~in_project
         sectors = t.sector_target(p, members)
         fills = np.zeros(len(self._actors), dtype=np.float64)
@@ -348,7 +352,8 @@ class PartnerGraph:
             bonus = w.declared_need if need in declared else w.complement
             fills = np.maximum(fills, np.where(self._role(need), bonus, 0.0))
         scores = (
-            scaled(spread(self._incidence, nearest(closeness, _NEIGHBOURS)) * self._degree_penalty, allowed)
+            self._blend(p, in_project, text, allowed)
+            + self._neighbourhood(p, members, text, allowed)
             + w.popularity * self._popularity
             + w.sector * scaled(np.asarray(self._actor_sectors @ sectors, dtype=np.float64), allowed)
             + w.territory * t.closeness(p, members, t.actor_regions, t.project_regions)
@@ -359,6 +364,45 @@ class PartnerGraph:
         region = t.home(p, members, t.actor_regions, t.project_regions)
         country = t.home(p, members, t.actor_countries, t.project_countries)
         return _ProjectQuery(p, members, text, np.asarray(scores, dtype=np.float64), allowed, sectors, region, country)
+
+    def _blend(self, p: int, in_project: BoolArray, text: FloatArray, allowed: BoolArray) -> FloatArray | float:
+        """Members of the projects closest in shared partners and text, busy members damped (weight ``blend``)."""
+        w = self._weights
+        if not w.blend:
+            return 0.0
+        graph = graph_similarity(
+            self._incidence, self._by_actor, np.where(in_project, self._damp2, 0.0), self._project_norms
+        )
+        graph[p] = 0.0
+        closeness = w.graph * graph**w.graph_power + w.text * text**w.text_power
+        return w.blend * scaled(
+            spread(self._incidence, nearest(closeness, _NEIGHBOURS)) * self._degree_penalty, allowed
+        )
+
+    def _neighbourhood(self, p: int, members: IntArray, text: FloatArray, allowed: BoolArray) -> FloatArray:
+        """Random walk from the members, members of the nearest projects in text, and the actors' text profile."""
+        w = self._weights
+        start = np.zeros(len(self._actors))
+        if members.size:
+            start[members] = 1.0 / members.size
+        # the three signals spread project weights to actors in one product; each keeps its closest projects only
+        # (all of them on a catalogue the size of IMI): a partner active everywhere would otherwise make every
+        # query read every participation, for projects that add little
+        reach = walk_to_projects(self._incidence, self._by_actor, start, self._inverse_degree, self._inverse_size, p)
+        by_project = np.column_stack(
+            [
+                nearest(reach, _NEIGHBOURS),
+                nearest(text**w.text_power, w.text_neighbours),
+                nearest(text, _NEIGHBOURS),
+            ]
+        )
+        walk, nearby, profile = spread_columns(self._incidence, self._by_actor, by_project).T
+        # walk: RP3beta, busy actors discounted; profile: mean similarity of the actor's projects (their number aside)
+        return (
+            w.walk * scaled(walk * self._walk_penalty, allowed)
+            + w.nearby_text * scaled(nearby, allowed)
+            + w.profile * scaled(profile * self._inverse_degree, allowed)
+        )
 
     def _suggestions(self, query: _ProjectQuery, chosen: IntArray, extra: str | None = None) -> list[Suggestion]:
         in_project = ~query.allowed
@@ -379,7 +423,13 @@ class PartnerGraph:
 
     def _worked_counts(self, chosen: IntArray, others: BoolArray) -> IntArray:
         """For each chosen actor, how many of the ``others`` share at least one project with it."""
-        together = sparse.csr_matrix(self._by_column[:, chosen].T @ self._incidence)
+        chosen_projects = self._by_column[:, chosen]
+        group = np.flatnonzero(others)
+        # take the cheaper product: the others' participations, or every co-member of the chosen actors (a busy
+        # chosen actor has many; a busy asking actor has many partners)
+        if self._degree[group].sum() <= self._project_sizes[chosen_projects.indices].sum():
+            return np.asarray((chosen_projects.T @ self._by_column[:, group]).getnnz(axis=1), dtype=np.int64)
+        together = sparse.csr_matrix(chosen_projects.T @ self._incidence)
         counts = [
             others[together.indices[together.indptr[i] : together.indptr[i + 1]]].sum() for i in range(len(chosen))
         ]

@@ -21,21 +21,77 @@ class Weights:
     the closest projects dominate; ``degree_penalty`` keeps busy actors from winning on volume alone.
     ``complement`` rewards an actor bringing a core role the consortium lacks; ``declared_need`` one the project
     asked for itself (IMI data declare no needs, so that weight is a product choice, not a tuned figure).
+
+    Suggestions to a project add three signals to that blend (``blend`` weighs the blend itself): ``walk``, a
+    three-step random walk project -> member -> project -> actor divided by the actor's degree to the power
+    ``walk_beta`` (RP3beta: an actor often found next to the project's partners, busy actors discounted);
+    ``nearby_text``, the members of the ``text_neighbours`` projects closest in text (similarity to the power
+    ``text_power``); ``profile``, the mean text similarity of the actor's own projects to this one. On IMI
+    these three replace the blend (``blend=0``), which still ranks what ``suggest_for_actor`` returns.
     """
 
+    blend: float = 0.0
+    walk: float = 1.0
+    walk_beta: float = 0.2
+    nearby_text: float = 1.0
+    text_neighbours: int = 30
+    profile: float = 0.25
     graph: float = 0.5
     text: float = 2.0
     graph_power: float = 1.0
     text_power: float = 1.5
     damping: float = 0.75
     degree_penalty: float = 0.3
-    popularity: float = 0.05
+    popularity: float = 0.0
     sector: float = 0.05
-    territory: float = 0.05
-    country: float = 0.02
+    territory: float = 0.1
+    country: float = 0.1
     complement: float = 0.1
     declared_need: float = 0.3
     verified: float = 0.02
+
+
+def overlap(incidence: sparse.csr_matrix, by_actor: sparse.csr_matrix, weights: FloatArray) -> FloatArray:
+    """For each project, the summed ``weights`` of its members (zero for actors outside the group).
+
+    Small groups read only their own rows; large ones (a hub's partners) use one full sparse product, whose cost
+    does not depend on the group.
+    """
+    group = np.flatnonzero(weights)
+    if (by_actor.indptr[group + 1] - by_actor.indptr[group]).sum() * 4 < incidence.nnz:
+        return np.asarray(by_actor[group].T @ weights[group], dtype=np.float64).ravel()
+    return np.asarray(incidence @ weights, dtype=np.float64).ravel()
+
+
+def walk_to_projects(
+    incidence: sparse.csr_matrix,
+    by_actor: sparse.csr_matrix,
+    start: FloatArray,
+    inverse_degree: FloatArray,
+    inverse_size: FloatArray,
+    skip: int,
+) -> FloatArray:
+    """One step of a random walk from actors to their projects, divided by each project's size for the next step.
+
+    ``start`` holds the probability of standing on each actor (the project's members); ``skip`` is the project
+    the walk started from, left out so that the walk only reaches actors through other consortia.
+    """
+    reach = overlap(incidence, by_actor, start * inverse_degree) * inverse_size
+    if 0 <= skip < reach.size:
+        reach[skip] = 0.0
+    return reach
+
+
+def random_walk(
+    incidence: sparse.csr_matrix,
+    by_actor: sparse.csr_matrix,
+    start: FloatArray,
+    inverse_degree: FloatArray,
+    inverse_size: FloatArray,
+    skip: int,
+) -> FloatArray:
+    """Probability of reaching each actor in two more steps (member -> project -> actor) from ``start``."""
+    return spread(incidence, walk_to_projects(incidence, by_actor, start, inverse_degree, inverse_size, skip))
 
 
 def graph_similarity(
@@ -44,18 +100,12 @@ def graph_similarity(
     """Cosine similarity of a group of actors to every project through shared members, busy members weighing less.
 
     ``weights`` holds, for each actor, its squared damping if it belongs to the group and 0 otherwise; ``norms``
-    each project's norm under the same damping. Small groups read only their own rows; large ones (a hub's
-    partners) use one full sparse product, whose cost does not depend on the group.
+    each project's norm under the same damping.
     """
     own = float(np.sqrt(weights.sum()))
     if own == 0.0:
         return np.zeros(incidence.shape[0])
-    group = np.flatnonzero(weights)
-    if (by_actor.indptr[group + 1] - by_actor.indptr[group]).sum() * 4 < incidence.nnz:
-        overlap = np.asarray(by_actor[group].T @ weights[group], dtype=np.float64).ravel()
-    else:
-        overlap = np.asarray(incidence @ weights, dtype=np.float64).ravel()
-    return overlap / (np.where(norms > 0.0, norms, 1.0) * own)
+    return overlap(incidence, by_actor, weights) / (np.where(norms > 0.0, norms, 1.0) * own)
 
 
 def text_similarity(term_rows: sparse.csr_matrix, term_weights: FloatArray) -> FloatArray:
@@ -81,9 +131,17 @@ def spread(incidence: sparse.csr_matrix, project_weights: FloatArray) -> FloatAr
     return np.asarray(incidence[active].T @ project_weights[active], dtype=np.float64).ravel()
 
 
+def spread_columns(incidence: sparse.csr_matrix, by_actor: sparse.csr_matrix, columns: FloatArray) -> FloatArray:
+    """``spread`` of several project weight columns at once (actors x columns), reading only non-zero projects."""
+    active = np.flatnonzero(columns.any(axis=1))
+    if active.size * 4 > columns.shape[0]:
+        return np.asarray(by_actor @ columns, dtype=np.float64)
+    return np.asarray(incidence[active].T @ columns[active], dtype=np.float64)
+
+
 def scaled(values: FloatArray, allowed: npt.NDArray[np.bool_]) -> FloatArray:
     """Values divided by their maximum over the allowed entries, so every signal lives in [0, 1]."""
-    top = float(values[allowed].max()) if allowed.any() else 0.0
+    top = float(np.max(values, where=allowed, initial=0.0))  # no copy of the allowed values
     return values / top if top > 0.0 else np.zeros_like(values)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import random
 import signal
@@ -25,9 +26,9 @@ from hub.accounts.models import Account, AccountRole, Person, Role
 from hub.db import Database, make_engine, utcnow
 from hub.directory.models import Actor, ActorMembership, MembershipStatus
 from hub.ledger.chain import entry_hash
-from hub.ledger.models import AccountKind, LedgerAccount, LedgerEntry, LedgerTransfer, Unit
+from hub.ledger.models import AccountKind, LedgerAccount, LedgerEntry, LedgerRequest, LedgerTransfer, Unit
 from hub.ledger.posting import Leg, open_account, post_transfers
-from hub.ledger.rules import Refusal, Rule
+from hub.ledger.rules import Refusal
 from hub.ledger.services import (
     create_convention,
     decide_deposit,
@@ -332,78 +333,125 @@ def killed_worker_leaves_no_trace(url: str, bank: dict[str, Any], database: Data
 
 
 CORE_CLIENTS = 32
-CORE_TRANSFERS_PER_CLIENT = 100
+CORE_TRANSFERS_PER_CLIENT = 1000
+KILL_AFTER = 100  # acknowledged transfers of the extra worker process before it is killed with SIGKILL
+FUNDING = 2000
 HOT = [f"acct:hot{i}" for i in range(5)]
 COLD = [f"acct:cold{i}" for i in range(40)]
 
 
-def core_client(url: str, seed: int, log: list[tuple[str, Any]], lock: threading.Lock) -> None:
-    """The issue's load on the ledger core: half of the debits on 5 hot accounts, 5 % duplicate submissions."""
-    engine = make_engine(url)
-    database = Database(engine)
+def core_load(database: Database, seed: int, prefix: str, count: int) -> Iterator[tuple[str, Any]]:
+    """The issue's load on the ledger core, one outcome per submission: half of the debits on 5 hot accounts,
+    5 % duplicate submissions (same key, same payload); a refusal's outcome is its rule."""
     rng = random.Random(seed)
     sent: list[tuple[str, Leg]] = []
+    for number in range(count):
+        if sent and rng.random() < DUPLICATE_SHARE:
+            key, leg = rng.choice(sent)
+        else:
+            debit = rng.choice(HOT) if rng.random() < 0.5 else rng.choice(COLD)
+            credit = rng.choice([code for code in HOT + COLD if code != debit])
+            key, leg = f"{prefix}{seed}-{number}", Leg(debit, credit, rng.randint(1, 400))
+            sent.append((key, leg))
+        try:
+            result: Any = post_transfers(database, key, [leg])
+        except Refusal as refusal:
+            result = refusal.rule
+        except Exception as exc:  # reported to the test, which fails on it
+            result = f"error: {exc!r}"
+        yield key, result
+
+
+def core_client(url: str, seed: int, log: list[tuple[str, Any]], lock: threading.Lock) -> None:
+    """One client thread with its own engine, logging each outcome as it is acknowledged."""
+    engine = make_engine(url)
     try:
-        for number in range(CORE_TRANSFERS_PER_CLIENT):
-            if sent and rng.random() < DUPLICATE_SHARE:
-                key, leg = rng.choice(sent)
-            else:
-                debit = rng.choice(HOT) if rng.random() < 0.5 else rng.choice(COLD)
-                credit = rng.choice([code for code in HOT + COLD if code != debit])
-                key, leg = f"core{seed}-{number}", Leg(debit, credit, rng.randint(1, 400))
-                sent.append((key, leg))
-            try:
-                result: Any = post_transfers(database, key, [leg])
-            except Refusal as refusal:
-                result = refusal.rule
-            except Exception as exc:  # reported to the test, which fails on it
-                result = f"error: {exc!r}"
+        for key, result in core_load(Database(engine), seed, "core", CORE_TRANSFERS_PER_CLIENT):
             with lock:
                 log.append((key, result))
     finally:
         engine.dispose()
 
 
-def test_32_core_clients_on_hot_accounts_keep_every_chain_sound(url: str) -> None:
+CORE_WORKER = """
+import json, sys
+from hub.db import Database, make_engine
+from tests.ledger.test_ledger_concurrency import core_load
+database = Database(make_engine(sys.argv[1]))
+for key, result in core_load(database, 1000, "worker", 10**6):
+    print(json.dumps([key, result]), flush=True)
+"""
+
+
+def check_core_ledger(database: Database, log: list[tuple[str, Any]], in_flight: int) -> None:
+    """What the issue asks after the run: one outcome per key, every acknowledged transfer stored as acknowledged,
+    nothing else stored (but the killed worker's `in_flight` submissions), money conserved, `verify` passes."""
+    assert [result for _, result in log if isinstance(result, str) and result.startswith("error")] == []
+    by_key: dict[str, list[Any]] = {}
+    for key, result in log:
+        by_key.setdefault(key, []).append(result)
+    assert all(all(r == results[0] for r in results) for results in by_key.values())  # duplicates: one outcome
+    assert len(by_key) < len(log)  # some submissions really were duplicates
+    assert any(isinstance(results[0], str) for results in by_key.values())  # some overdrafts were refused
+    acknowledged = {
+        tid for results in by_key.values() if isinstance(results[0], dict) for tid in results[0]["transfer_ids"]
+    }
+    with database.session() as session:
+        stored = set(session.exec(select(LedgerTransfer.id).where(col(LedgerTransfer.holder) == "")).all())
+        balances = session.exec(select(LedgerAccount.balance).where(col(LedgerAccount.is_source).is_(False))).all()
+        outcomes = dict(session.exec(select(LedgerRequest.key, LedgerRequest.outcome)).all())
+    assert acknowledged <= stored  # nothing acknowledged is missing
+    assert len(acknowledged) + len(HOT + COLD) <= len(stored) <= len(acknowledged) + len(HOT + COLD) + in_flight
+    for key, results in by_key.items():  # what was acknowledged is what the ledger keeps for that key
+        outcome = outcomes[key] or {}
+        assert outcome.get("result", outcome.get("rule")) == results[0], key
+    assert sum(balances) == FUNDING * len(HOT + COLD)
+    assert min(balances) >= 0
+    assert verify_ledger(database) is None
+
+
+@pytest.mark.slow  # 32 x 1,000 transfers: about 85-95 s per database on 2 shared cores under load
+def test_32_core_clients_on_hot_accounts_and_a_killed_worker_keep_every_chain_sound(url: str) -> None:
     engine = make_engine(url)
+    worker: subprocess.Popen[str] | None = None
     try:
         database = Database(engine)
         open_account(database, "pro:source", AccountKind.PROFESSIONAL, Unit.MINUTE, is_source=True)
         for code in HOT + COLD:
             open_account(database, code, AccountKind.POOL, Unit.MINUTE)
         # Small balances, so that some transfers are refused for lack of funds: the overdraft check is exercised.
-        post_transfers(database, "funding", [Leg("pro:source", code, 2000) for code in HOT + COLD])
+        post_transfers(database, "funding", [Leg("pro:source", code, FUNDING) for code in HOT + COLD])
         log: list[tuple[str, Any]] = []
         lock = threading.Lock()
         threads = [threading.Thread(target=core_client, args=(url, seed, log, lock)) for seed in range(CORE_CLIENTS)]
+        root = Path(__file__).resolve().parents[2]
+        worker = subprocess.Popen([sys.executable, "-c", CORE_WORKER, url], cwd=root, stdout=subprocess.PIPE, text=True)
         for thread in threads:
             thread.start()
+        assert worker.stdout is not None
+        lines = [worker.stdout.readline() for _ in range(KILL_AFTER)]
+        killed_while_clients_ran = any(thread.is_alive() for thread in threads)
+        worker.send_signal(signal.SIGKILL)
+        rest, _ = worker.communicate(timeout=30)
+        assert worker.returncode == -signal.SIGKILL
         for thread in threads:
             thread.join()
+        assert killed_while_clients_ran
+        worker_log = [(key, result) for key, result in map(json.loads, lines + rest.splitlines())]
         assert len(log) == CORE_CLIENTS * CORE_TRANSFERS_PER_CLIENT
-        assert [result for _, result in log if isinstance(result, str) and result.startswith("error")] == []
-        by_key: dict[str, list[Any]] = {}
-        for key, result in log:
-            by_key.setdefault(key, []).append(result)
-        assert all(all(r == results[0] for r in results) for results in by_key.values())
-        assert len(by_key) < len(log)
-        acknowledged = {
-            tid for results in by_key.values() if isinstance(results[0], dict) for tid in results[0]["transfer_ids"]
-        }
-        assert any(isinstance(results[0], Rule) for results in by_key.values())  # some overdrafts were refused
-        with database.session() as session:
-            stored = set(session.exec(select(LedgerTransfer.id).where(col(LedgerTransfer.holder) == "")).all())
-            balances = session.exec(select(LedgerAccount.balance).where(col(LedgerAccount.is_source).is_(False))).all()
-        assert acknowledged <= stored
-        assert len(stored) == len(acknowledged) + len(HOT + COLD)  # plus the funding: nothing unacknowledged either
-        assert sum(balances) == 2000 * len(HOT + COLD)
-        assert min(balances) >= 0
-        assert verify_ledger(database) is None
+        assert len(worker_log) >= KILL_AFTER
+        check_core_ledger(database, log + worker_log, in_flight=1)
+
         naive = [threading.Thread(target=naive_transfer, args=(engine, 1)) for _ in range(CORE_CLIENTS)]
         for thread in naive:
             thread.start()
         for thread in naive:
             thread.join()
+        with pytest.raises(AssertionError):  # the same checker catches the naive writers
+            check_core_ledger(database, log + worker_log, in_flight=1 + CORE_CLIENTS)
         assert verify_ledger(database) is not None
     finally:
+        if worker is not None and worker.poll() is None:
+            worker.kill()
+            worker.wait()
         engine.dispose()
