@@ -26,7 +26,7 @@ from hub.dedup.blocking import (
 )
 from hub.dedup.corpus import RecordTable, Tokenised, Vocabulary, weighted
 from hub.dedup.features import FEATURE_NAMES, pair_features, shared_words
-from hub.dedup.scoring import probabilities, reasons
+from hub.dedup.scoring import first_logits, probabilities, reasons, sigmoid
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -68,10 +68,13 @@ class DuplicateIndex:
         self.uncommon_t = sparse.csr_matrix(uncommon_vectors.T)
         i, j, _ = candidate_pairs(postings, len(table.ids))
         near = top_neighbours(uncommon_vectors, self.uncommon_t, NEIGHBOURS)
+        del uncommon_vectors  # the last reference (see build): not kept alive by the index
         self.pairs = merge_pairs(len(table.ids), (i, j), near)
         self.pair_stats = shared_words(table, table, vocabulary, *self.pairs)
         # Each record's best text cosine with any candidate, the runner-up, and who holds the best.
         self.best = _best_two(len(table.ids), *self.pairs, self.pair_stats[0])
+        # First-stage scores of the candidate pairs, computed on the first scores() (match_one needs none).
+        self._logits: FloatArray | None = None
 
     @classmethod
     def build(cls, records: Sequence[Record]) -> DuplicateIndex:
@@ -79,16 +82,12 @@ class DuplicateIndex:
         vocabulary = Vocabulary()
         regions: dict[str, int] = {}
         table, lead = RecordTable.build(Tokenised.from_records(records), vocabulary, regions, grow=True)
-        near_parts = [
-            weighted(uncommon(chunk, vocabulary.df), table.text_norms[start : start + chunk.shape[0]], vocabulary.idf)
-            for start, chunk in table.text_chunks()
-        ]
-        near_vectors = sparse.csr_matrix(sparse.vstack(near_parts, format="csr")) if near_parts else table.title_counts
         keys = project_keys(table.title_counts, table.summary_counts, lead, vocabulary.df)
         del lead  # a million projects' leads: freed before the keys are sorted
         postings = Postings.build(keys, len(table.ids))  # sorts the keys in place
         del keys
-        return cls(table, vocabulary, regions, postings, near_vectors)
+        # Built inline, so that no reference is left here: the index frees them once its neighbours are found.
+        return cls(table, vocabulary, regions, postings, _neighbour_vectors(table, vocabulary))
 
     def __len__(self) -> int:
         return len(self.table.ids)
@@ -102,19 +101,28 @@ class DuplicateIndex:
         same = i is self.pairs[0] and j is self.pairs[1]
         stats = self.pair_stats if same else None
         features = pair_features(self.table, self.table, self.vocabulary, i, j, text_stats=stats)
-        top1, partner, top2 = self.best
-        other_i = np.where(partner[i] == j, top2[i], top1[i])
-        other_j = np.where(partner[j] == i, top2[j], top1[j])
-        features[:, _MARGIN] = features[:, _TEXT] - np.maximum(other_i, other_j)
+        features[:, _MARGIN] = _margins(self.best, i, j, features[:, _TEXT])
         return features
+
+    def scores(self) -> FloatArray:
+        """Duplicate probability of each candidate pair (aligned with `candidates()`).
+
+        The second stage weighs each pair against the best other pair of either record.
+        """
+        i, j = self.pairs
+        if self._logits is None:
+            self._logits = first_logits(self.features(i, j))
+        logits = self._logits
+        return probabilities(logits, score_margins(len(self.table.ids), i, j, sigmoid(logits)))
 
     def duplicates(self, *, threshold: float | None = None) -> list[Match]:
         """Every pair of stored records scoring at least `threshold`, best first."""
         i, j = self.pairs
-        features = self.features(i, j)
-        scores = probabilities(features)
+        scores = self.scores()
         keep = np.flatnonzero(scores >= _threshold(threshold))
-        found = _matches(self.table, self.table, self.vocabulary, (i[keep], j[keep]), features[keep], scores[keep])
+        # Features again for the few pairs kept (their reasons): cheaper than keeping all of them in memory.
+        features = self.features(i[keep], j[keep])
+        found = _matches(self.table, self.table, self.vocabulary, (i[keep], j[keep]), features, scores[keep])
         return sorted(found, key=lambda m: (-m.score, m.a, m.b))
 
     def match_one(self, record: Record, *, threshold: float | None = None, limit: int = 5) -> list[Match]:
@@ -133,7 +141,7 @@ class DuplicateIndex:
         own_id = query.ids[0]
         rows = rows[np.array([self.table.ids[r] != own_id for r in rows.tolist()], dtype=bool)]
         zeros = np.zeros(len(rows), dtype=np.int64)
-        features = pair_features(query, self.table, self.vocabulary, zeros, rows)
+        features = pair_features(query, self.table, self.vocabulary, zeros, rows, extra_df=1)
         cosines = features[:, _TEXT]
         top1, partner, top2 = self.best
         # A stored record whose best match is the record being checked (re-checking a stored project).
@@ -141,7 +149,12 @@ class DuplicateIndex:
         stored_other = np.where(own_rows, top2[rows], top1[rows])
         query_other = _others_best(cosines)
         features[:, _MARGIN] = cosines - np.maximum(stored_other, query_other)
-        scores = probabilities(features)
+        logits = first_logits(features)
+        firsts = sigmoid(logits)
+        # Weighed against the new project's other candidates only: a stored project that already has a
+        # duplicate must not hide a third copy being typed (on 100,000 generated projects, 189 of 200 edited
+        # copies were found this way, 186 when weighed against the stored projects' other pairs too).
+        scores = probabilities(logits, firsts - _others_best(firsts))
         order = np.lexsort((rows, -scores))
         order = order[scores[order] >= _threshold(threshold)][:limit]
         return _matches(query, self.table, self.vocabulary, (zeros[order], rows[order]), features[order], scores[order])
@@ -149,6 +162,15 @@ class DuplicateIndex:
 
 _TEXT = FEATURE_NAMES.index("text_cosine")
 _MARGIN = FEATURE_NAMES.index("margin")
+
+
+def _neighbour_vectors(table: RecordTable, vocabulary: Vocabulary) -> sparse.csr_matrix:
+    """TF-IDF rows of title + summary over uncommon words only, for the nearest-neighbour search."""
+    parts = [
+        weighted(uncommon(chunk, vocabulary.df), table.text_norms[start : start + chunk.shape[0]], vocabulary.idf)
+        for start, chunk in table.text_chunks()
+    ]
+    return sparse.csr_matrix(sparse.vstack(parts, format="csr")) if parts else table.title_counts
 
 
 def _best_two(n: int, i: IntArray, j: IntArray, values: FloatArray) -> tuple[FloatArray, IntArray, FloatArray]:
@@ -167,6 +189,19 @@ def _best_two(n: int, i: IntArray, j: IntArray, values: FloatArray) -> tuple[Flo
     rest = others != partner[rows]
     np.maximum.at(top2, rows[rest], vals[rest])
     return top1, partner, top2
+
+
+def _margins(best: tuple[FloatArray, IntArray, FloatArray], i: IntArray, j: IntArray, values: FloatArray) -> FloatArray:
+    """values[k] minus the best value that row i[k] or row j[k] has in any other pair (`best` from _best_two)."""
+    top1, partner, top2 = best
+    other_i = np.where(partner[i] == j, top2[i], top1[i])
+    other_j = np.where(partner[j] == i, top2[j], top1[j])
+    return values - np.maximum(other_i, other_j)
+
+
+def score_margins(n_rows: int, i: IntArray, j: IntArray, values: FloatArray) -> FloatArray:
+    """For pairs of rows (i[k], j[k]) valued values[k]: each value minus the best other value of either row."""
+    return _margins(_best_two(n_rows, i, j, values), i, j, values)
 
 
 def _others_best(values: FloatArray) -> FloatArray:

@@ -81,9 +81,41 @@ def is_strong(token: str) -> bool:
     return _DIGIT.search(token) is not None
 
 
+# Ordinals ("3eme", "21st", "100th") hold letters and digits but name no product.
+_ORDINAL = re.compile(r"[0-9]+(?:e|er|ere|eme|nd|rd|st|th)")
+
+
 def is_code(token: str) -> bool:
     """Tell whether `token` looks like a model or product code: letters and digits, 4+ characters ("kdl52w4100")."""
-    return len(token) >= 4 and _DIGIT.search(token) is not None and not token.isdigit()
+    return (
+        len(token) >= 4
+        and _DIGIT.search(token) is not None
+        and not token.isdigit()
+        and _ORDINAL.fullmatch(token) is None
+    )
+
+
+# A model code followed by a short letter suffix, after its last digit: a colour or variant ("bk", "ss", "w").
+_VARIANT = re.compile(r"([a-z0-9]*[a-z][a-z0-9]*[0-9])[a-z]{1,3}")
+
+
+def code_core(token: str) -> str | None:
+    """The model code without its variant suffix ("kdl40v4100b" -> "kdl40v4100", "pm1327bk" -> "pm1327"), or None.
+
+    Sellers append colour or packaging letters to one model's code; the core (still a code: 4+
+    characters, letters and digits) is what two listings of the same model share.
+    """
+    match = _VARIANT.fullmatch(token)
+    if match is None or len(match.group(1)) < 4:
+        return None
+    return match.group(1)
+
+
+def codes_compatible(a: str, b: str) -> bool:
+    """Tell whether two model codes may name the same model: equal cores, or one inside the other
+    ("tsc14w" in "kxtsc14w", "r1214" in "r1214ss"); "dehp400ub" and "dehp500ub" are two models."""
+    a, b = code_core(a) or a, code_core(b) or b
+    return a in b or b in a
 
 
 class _ChunkCache(dict[str, str]):
@@ -98,9 +130,13 @@ class _ChunkCache(dict[str, str]):
         for word in _COMPOUND.findall(chunk):
             parts = _PARTS.findall(word)
             out += [stem(p) for p in parts if p not in STOP_WORDS]
+            whole = "".join(parts)
             if len(parts) > 1:
                 # The glued form is kept besides its parts, so "KDL52W4100" and "KDL-52W4100" share a token.
-                out.append("".join(parts))
+                out.append(whole)
+            # A code's core is kept besides it, so "KDL40V4100B" (black) and "KDL-40V4100" share a token.
+            if _DIGIT.search(whole) is not None and (core := code_core(whole)) is not None:
+                out.append(core)
         value = " ".join(_SINGLE_WORD_ACRONYMS.get(t, t) for t in out)
         if len(self) < _CACHE_LIMIT:  # bounded: typos in millions of texts would grow it forever
             self[chunk] = value

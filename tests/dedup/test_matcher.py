@@ -252,3 +252,43 @@ def test_results_are_deterministic(records: list[Record]) -> None:
     first = find_duplicates(catalogue, threshold=0.0)
     assert first == find_duplicates(catalogue, threshold=0.0)
     assert {(m.a, m.b) for m in find_duplicates(catalogue)} <= {(m.a, m.b) for m in first}
+
+
+_PRODUCTS: list[Record] = [
+    {"id": "abt-1", "title": "Sony BRAVIA V Series 40' LCD Flat Panel HDTV - KDL-40V4100", "summary": ""},
+    {"id": "buy-1", "title": "Sony Bravia 40' Black LCD HDTV - KDL40V4100B", "summary": ""},
+    {"id": "buy-2", "title": "Sony Bravia 40' Black LCD HDTV - KDL40W4100B", "summary": ""},
+    {"id": "abt-3", "title": "Pioneer Premier Car CD Receiver - DEHP400UB", "summary": ""},
+    {"id": "buy-3", "title": "Pioneer Premier Car CD Receiver - DEHP500UB", "summary": ""},
+    {"id": "abt-4", "title": "Panasonic 2-Line Integrated Telephone - KXTSC14W", "summary": ""},
+    {"id": "buy-4", "title": "Panasonic KX-TSC14W 2-Line Telephone", "summary": ""},
+]
+
+
+def _scores(records: list[Record]) -> dict[tuple[str, str], Match]:
+    return {(m.a, m.b): m for m in find_duplicates(records, threshold=0.0)}
+
+
+def test_variants_of_one_model_code_match_and_other_models_do_not() -> None:
+    scores = _scores(_PRODUCTS)
+    # Colour suffix and hyphen: the same model, named as such in the reasons.
+    same = scores[("abt-1", "buy-1")]
+    assert same.score >= LIKELY_DUPLICATE_THRESHOLD
+    assert any("kdl40v4100" in reason for reason in same.reasons)
+    # Hyphen only, code written in the title at another place.
+    assert scores[("abt-4", "buy-4")].score >= LIKELY_DUPLICATE_THRESHOLD
+    # Another model with the same words scores far lower.
+    other = scores.get(("abt-1", "buy-2"))
+    assert other is None or other.score < same.score - 0.3
+    # Two models of a product line (400 / 500) score below the same listing written another way.
+    line = scores[("abt-3", "buy-3")].score
+    same_model = [
+        dict(r, title="Pioneer Premier Car CD Receiver - DEHP-400UB") if r["id"] == "buy-3" else r for r in _PRODUCTS
+    ]
+    assert line < _scores(same_model)[("abt-3", "buy-3")].score
+
+
+def test_match_one_finds_a_model_code_written_another_way() -> None:
+    index = DuplicateIndex.build([r for r in _PRODUCTS if r["id"] != "buy-1"])
+    found = index.match_one(dict(_PRODUCTS[1], id="new"))
+    assert [m.b if m.a == "new" else m.a for m in found][:1] == ["abt-1"]

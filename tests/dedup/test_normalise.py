@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from hub.dedup.normalise import (
+    code_core,
+    codes_compatible,
     fold,
     is_code,
     is_strong,
@@ -54,6 +56,11 @@ def test_fold_strips_case_accents_and_ligatures(text: str, expected: str) -> Non
         # glued codes keep their parts and their glued form
         ("KDL-52W4100", ["kdl", "52w4100", "kdl52w4100"]),
         ("Industrie 4.0", ["industrie", "4", "0", "40"]),
+        # a model code with a colour or variant suffix also gives its core
+        ("KDL40V4100B", ["kdl40v4100b", "kdl40v4100"]),
+        ("NN-H965WF", ["nn", "h965wf", "nnh965wf", "nnh965"]),
+        # quantities and plain numbers are not model codes: no core
+        ("100mg 2024 3D", ["100mg", "2024", "3d"]),
         # slash-separated lists are split, not glued
         ("CD/MP3", ["cd", "mp3"]),
         # export debris
@@ -81,7 +88,14 @@ def test_stem(word: str, expected: str) -> None:
 
 @pytest.mark.parametrize(
     ("token", "strong", "code"),
-    [("2024", True, False), ("5g", True, False), ("kdl52w4100", True, True), ("dispositif", False, False)],
+    [
+        ("2024", True, False),
+        ("5g", True, False),
+        ("kdl52w4100", True, True),
+        ("dispositif", False, False),
+        ("3eme", True, False),
+        ("21st", True, False),
+    ],
 )
 def test_strong_tokens_and_codes(token: str, strong: bool, code: bool) -> None:
     assert is_strong(token) is strong
@@ -99,3 +113,43 @@ def test_normalise_organisation(name: str, expected: str) -> None:
 def test_normalise_identifiers_ignores_spacing_and_case() -> None:
     assert normalise_identifiers(["123 456 789", "fr-12", "x"]) == frozenset({"123456789", "FR12"})
     assert normalise_identifiers(["SIRET 123 456 789 00012"]) == frozenset({"SIRET12345678900012", "12345678900012"})
+
+
+@pytest.mark.parametrize(
+    ("token", "core"),
+    [
+        ("kdl40v4100b", "kdl40v4100"),
+        ("pm1327bk", "pm1327"),
+        ("mmv4205baq", "mmv4205"),
+        ("kdl40v4100", None),  # already ends with a digit
+        ("x50red", None),  # the core would be too short to identify a model
+        ("100mg", None),  # a quantity: no letter before the last digit
+        ("dispositif", None),
+    ],
+)
+def test_code_core(token: str, core: str | None) -> None:
+    assert code_core(token) == core
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("kdl40v4100b", "kdl40v4100"),
+        ("mmv4205bt", "mmv4205baq"),
+        ("rxv663bl", "rxv663bk"),
+        ("tsc14w", "kxtsc14w"),
+        ("r1214", "r1214ss"),
+    ],
+)
+def test_variants_of_one_model_are_compatible(a: str, b: str) -> None:
+    assert codes_compatible(a, b)
+    assert codes_compatible(b, a)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [("dehp400ub", "dehp500ub"), ("kdl40v4100", "kdl52w4100"), ("am53bk", "am54bk"), ("rxv663bl", "rxv863bl")],
+)
+def test_different_models_are_not_compatible(a: str, b: str) -> None:
+    assert not codes_compatible(a, b)
+    assert not codes_compatible(b, a)
