@@ -29,7 +29,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 from urllib.parse import quote
 
@@ -51,6 +51,7 @@ MIX = [
 ]
 
 
+_ERROR_KINDS = {-1: "connection errors", -2: "timeouts"}
 REQUEST_TIMEOUT = 10.0  # seconds; a slower answer counts as an error
 DRAIN_SECONDS = 15.0  # after the schedule ends, how long answers are still awaited
 
@@ -78,30 +79,39 @@ class _Client:
 
     async def get(self, path: str) -> int:
         async with self.slots:
-            reader, writer = self.idle.pop() if self.idle else await asyncio.open_connection(self.host, self.port)
-            try:
-                target = quote(path, safe="/?=&")
-                writer.write(f"GET {target} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n\r\n".encode("ascii"))
-                head = await reader.readuntil(b"\r\n\r\n")
-                status = int(head.split(b" ", 2)[1])
-                headers = {
-                    name.strip().lower(): value.strip()
-                    for name, _, value in (line.partition(b":") for line in head.split(b"\r\n")[1:] if line)
-                }
-                if headers.get(b"transfer-encoding", b"").lower() == b"chunked":
-                    while size := int((await reader.readuntil(b"\r\n")).strip(), 16):
-                        await reader.readexactly(size + 2)
-                    await reader.readuntil(b"\r\n")
-                else:
-                    await reader.readexactly(int(headers.get(b"content-length", b"0")))
-            except BaseException:
-                writer.close()
-                raise
-            if headers.get(b"connection", b"").lower() == b"close":
-                writer.close()
+            if self.idle:
+                reader, writer = self.idle.pop()
+                try:
+                    return await self._exchange(reader, writer, path)
+                except (ConnectionError, asyncio.IncompleteReadError):
+                    pass  # the server closed this idle keep-alive connection meanwhile: ask again on a new one
+            reader, writer = await asyncio.open_connection(self.host, self.port)
+            return await self._exchange(reader, writer, path)
+
+    async def _exchange(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, path: str) -> int:
+        try:
+            target = quote(path, safe="/?=&")
+            writer.write(f"GET {target} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n\r\n".encode("ascii"))
+            head = await reader.readuntil(b"\r\n\r\n")
+            status = int(head.split(b" ", 2)[1])
+            headers = {
+                name.strip().lower(): value.strip()
+                for name, _, value in (line.partition(b":") for line in head.split(b"\r\n")[1:] if line)
+            }
+            if headers.get(b"transfer-encoding", b"").lower() == b"chunked":
+                while size := int((await reader.readuntil(b"\r\n")).strip(), 16):
+                    await reader.readexactly(size + 2)
+                await reader.readuntil(b"\r\n")
             else:
-                self.idle.append((reader, writer))
-            return status
+                await reader.readexactly(int(headers.get(b"content-length", b"0")))
+        except BaseException:
+            writer.close()
+            raise
+        if headers.get(b"connection", b"").lower() == b"close":
+            writer.close()
+        else:
+            self.idle.append((reader, writer))
+        return status
 
     def close(self) -> None:
         for _, writer in self.idle:
@@ -125,8 +135,10 @@ async def _open_model(
             status = await asyncio.wait_for(client.get(path), REQUEST_TIMEOUT)
             elapsed = (time.perf_counter() - started) * 1000
             results[template].append(elapsed if status == 200 else -status)
-        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError, ValueError):
-            results[template].append(-1)
+        except TimeoutError:
+            results[template].append(-2)  # no answer within REQUEST_TIMEOUT
+        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
+            results[template].append(-1)  # connection refused, reset or garbled
 
     tasks = []
     start = time.perf_counter()
@@ -241,6 +253,16 @@ def main() -> None:
         f"within {REQUEST_TIMEOUT:g} s, {errors_total} errors or timeouts, {unanswered} still unanswered "
         f"{DRAIN_SECONDS:g} s after the last request (run {elapsed:.1f} s in all); answered pages: median "
         f"{statistics.median(all_ok):.1f} ms, p95 {_percentile(all_ok, 0.95):.1f} ms.",
+        "",
+        "Errors by kind: "
+        + (
+            ", ".join(
+                f"{_ERROR_KINDS.get(code, f'HTTP {-code}')}: {count}"
+                for code, count in sorted(Counter(int(v) for vs in results.values() for v in vs if v < 0).items())
+            )
+            or "none"
+        )
+        + ".",
         "",
         "| page | requests | median ms | p95 ms | errors |",
         "|---|---:|---:|---:|---:|",

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import pytest
 from litestar import Litestar
@@ -17,6 +19,8 @@ from hub.directory.models import Actor
 from hub.freshness import CATALOGUE_TABLES, CatalogueClock, VersionedCache, cache_key, catalogue_version
 from hub.settings import Settings
 from tests.factories import make_account, make_actor, make_project, make_viewer, sign_in
+
+T = TypeVar("T")
 
 
 def _triggers(database: Database) -> dict[str, int]:
@@ -169,32 +173,31 @@ def test_bad_filters_are_refused_and_not_cached(client: TestClient[Litestar]) ->
     assert len(client.app.state.list_cache) == 0
 
 
+def _in_own_loop(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run a coroutine on a new event loop in a thread of its own (a browser test run earlier in this worker may
+    have left an event loop running in the main thread, where asyncio.run refuses to start)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(make())).result()
+
+
 def test_the_clock_reads_committed_versions_on_the_real_database(engine: Engine) -> None:
     """The event-loop reader (plain sqlite3, or psycopg's async connection) on the session's database."""
     clock = CatalogueClock(Database(engine))
-
-    async def read() -> int:
-        return await clock.version()
-
-    before = asyncio.run(read())
+    before = _in_own_loop(clock.version)
     with engine.begin() as connection:
         connection.execute(text("UPDATE data_version SET value = value + 1 WHERE scope = 'catalogue'"))
     # A new event loop for the next read: the PostgreSQL connection belongs to the loop that opened it.
-    asyncio.run(clock.close())
-    after = asyncio.run(read())
-    asyncio.run(clock.close())
+    _in_own_loop(clock.close)
+    after = _in_own_loop(clock.version)
+    _in_own_loop(clock.close)
     assert after == before + 1
 
 
 @pytest.mark.parametrize("url", ["postgresql+psycopg://nobody@127.0.0.1:9/none"])
 def test_an_unreachable_database_is_an_operational_error(url: str) -> None:
     clock = CatalogueClock(Database(make_engine(url)), timeout_seconds=2.0)
-
-    async def read() -> Any:
-        return await clock.version()
-
     with pytest.raises(OperationalError):
-        asyncio.run(read())
+        _in_own_loop(clock.version)
 
 
 def test_anonymous_list_pages_follow_the_catalogue_and_signed_in_pages_are_personal(
