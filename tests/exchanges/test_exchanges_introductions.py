@@ -110,7 +110,9 @@ def test_decline_needs_a_reason_which_the_sender_reads(client: TestClient[Litest
     project_id, _, _ = lead_project(database)
     lead_project(database, "autre-porteuse@example.fr")
     with database.session() as session:
-        actor = session.exec(select(Actor).where(col(Actor.name) == "Start-up CardioLien")).all()
+        actor = session.exec(
+            select(Actor).where(col(Actor.name) == "Start-up CardioLien").order_by(col(Actor.id))
+        ).all()
         target = [a for a in actor if a.id is not None][-1]  # the second lead's company
     sign_in(client, "porteuse@example.fr")
     response = _ask(client, f"actor:{target.id}", f"project:{project_id}", purpose="partnership")
