@@ -41,6 +41,7 @@ from sqlmodel import Field, Session, SQLModel
 from hub.db import Database
 
 CATALOGUE = "catalogue"
+VERSION_QUERY = "SELECT value FROM data_version WHERE scope = 'catalogue'"
 # Tables whose rows the public actor and project lists show or filter on.
 CATALOGUE_TABLES = (
     "actor",
@@ -66,7 +67,7 @@ class DataVersion(SQLModel, table=True):
 
 def catalogue_version(session: Session) -> int:
     """The committed catalogue version (one indexed read; call it before reading the data)."""
-    row = session.connection().exec_driver_sql("SELECT value FROM data_version WHERE scope = 'catalogue'").first()
+    row = session.connection().exec_driver_sql(VERSION_QUERY).first()
     return int(row[0]) if row is not None else -1
 
 
@@ -153,7 +154,7 @@ class CatalogueClock:
     writes are seen.
     """
 
-    QUERY = "SELECT value FROM data_version WHERE scope = 'catalogue'"
+    QUERY = VERSION_QUERY
 
     def __init__(self, database: Database, *, timeout_seconds: float = 5.0) -> None:
         self.database = database
@@ -234,10 +235,7 @@ async def cached_list(
                 return encode_json(compute(session, params))
 
         cached = cache.put(version, key, await anyio.to_thread.run_sync(run))
-    headers = {"ETag": cached.etag, "Cache-Control": "no-cache"}
-    if cached.etag in request.headers.get("if-none-match", ""):
-        return Response(content=b"", status_code=304, headers=headers)
-    return Response(content=cached.body, media_type=MediaType.JSON, headers=headers)
+    return _respond(request, cached, MediaType.JSON)
 
 
 async def cached_page(
@@ -282,7 +280,12 @@ async def cached_page(
             return html.encode()
 
         cached = cache.put(version, key, await anyio.to_thread.run_sync(render))
+    return _respond(request, cached, MediaType.HTML)
+
+
+def _respond(request: Request[Any, Any, Any], cached: CachedBody, media_type: MediaType) -> Response[Any]:
+    """The cached body with its ETag, or 304 when the client already holds this version."""
     headers = {"ETag": cached.etag, "Cache-Control": "no-cache"}
     if cached.etag in request.headers.get("if-none-match", ""):
         return Response(content=b"", status_code=304, headers=headers)
-    return Response(content=cached.body, media_type=MediaType.HTML, headers=headers)
+    return Response(content=cached.body, media_type=media_type, headers=headers)
