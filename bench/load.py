@@ -1,6 +1,6 @@
 """Load test of the served hub: 2 worker processes against PostgreSQL, loopback only, bounded in time.
 
-Run: `.venv/bin/python -m bench.load [--rate 200] [--seconds 60] [--wrk-seconds 20]` from the repository root,
+Run: `.venv/bin/python -m bench.load [--rate 200] [--seconds 60] [--wrk-seconds 20] [--pages 0]` from the repository root,
 with PostgreSQL at HUB_TEST_POSTGRES_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/test; a temporary
 database is created, seeded by `hub setup` and dropped) and `wrk` installed (Debian package `wrk`).
 
@@ -54,6 +54,18 @@ MIX = [
 _ERROR_KINDS = {-1: "connection errors", -2: "timeouts"}
 REQUEST_TIMEOUT = 10.0  # seconds; a slower answer counts as an error
 DRAIN_SECONDS = 15.0  # after the schedule ends, how long answers are still awaited
+
+
+def _slugs(url: str, limit: int) -> list[str]:
+    """The slugs of the first `limit` items of a paginated API list (every item when `limit` is 0)."""
+    slugs: list[str] = []
+    page = 1
+    while True:
+        body = httpx.get(f"{url}?per_page=100&page={page}").json()
+        slugs += [item["slug"] for item in body["items"]]
+        if page >= body["pages"] or (limit and len(slugs) >= limit):
+            return slugs[:limit] if limit else slugs
+        page += 1
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -175,6 +187,9 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=200.0)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--wrk-seconds", type=int, default=20)
+    parser.add_argument(
+        "--pages", type=int, default=0, help="draw actor and project pages from the first N of each list (0: all)"
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install -y wrk")
@@ -213,8 +228,8 @@ def main() -> None:
                         break
                 except httpx.TransportError:
                     time.sleep(0.2)
-            actors = [a["slug"] for a in httpx.get(f"{base}/api/v1/actors?per_page=100").json()["items"]]
-            projects = [p["slug"] for p in httpx.get(f"{base}/api/v1/projects?per_page=100").json()["items"]]
+            actors = _slugs(f"{base}/api/v1/actors", args.pages)
+            projects = _slugs(f"{base}/api/v1/projects", args.pages)
             asyncio.run(_open_model(base, args.rate / 4, 8, actors, projects))  # warm-up, below capacity
             time.sleep(2)
             results = asyncio.run(_open_model(base, args.rate, args.seconds, actors, projects))
@@ -246,7 +261,8 @@ def main() -> None:
         "### Load test — 2 workers, PostgreSQL 15, loopback",
         "",
         f"- Command: `.venv/bin/python -m bench.load --rate {args.rate:g} --seconds {args.seconds:g} --wrk-seconds {args.wrk_seconds}`",
-        "- Data: the seed (`hub setup` into a temporary PostgreSQL database), HUB_MODE=production, HUB_WORKERS=2",
+        "- Data: the seed (`hub setup` into a temporary PostgreSQL database), HUB_MODE=production, HUB_WORKERS=2; "
+        f"actor and project pages drawn at random from {len(actors):,} actors and {len(projects):,} projects",
         f"- Date: {today}; machine: {platform.machine()}, {os.cpu_count()} cores, shared (noisy); load generator on the same cores",
         "",
         f"Mixed pages at a fixed rate of {args.rate:g} req/s for {args.seconds:g} s: {len(all_ok)} answered 200 "
