@@ -39,6 +39,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Field, Session, SQLModel
 
 from hub.db import Database
+from hub.web import FLASH_COOKIE, SESSION_COOKIE, page, provide_viewer
 
 CATALOGUE = "catalogue"
 VERSION_QUERY = "SELECT value FROM data_version WHERE scope = 'catalogue'"
@@ -251,8 +252,6 @@ async def cached_page(
     for them. The cached HTML is rendered without any CSRF token: a template that asks for one on this
     page fails loudly (StrictUndefined) instead of caching a token.
     """
-    from hub.web import FLASH_COOKIE, SESSION_COOKIE, page, provide_viewer
-
     state = request.app.state
     database: Database = state.database
     if request.cookies.get(SESSION_COOKIE) or request.cookies.get(FLASH_COOKIE):
