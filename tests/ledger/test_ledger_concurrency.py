@@ -24,9 +24,19 @@ from sqlmodel import Session, col, func, select
 
 from hub.accounts.models import Account, AccountRole, Person, Role
 from hub.db import Database, make_engine, utcnow
-from hub.directory.models import Actor, ActorMembership, MembershipStatus
+from hub.directory.models import Actor, ActorKind, ActorMembership, MembershipStatus
 from hub.ledger.chain import entry_hash
-from hub.ledger.models import AccountKind, LedgerAccount, LedgerEntry, LedgerRequest, LedgerTransfer, Unit
+from hub.ledger.models import (
+    AccountKind,
+    EntryPhase,
+    LedgerAccount,
+    LedgerEntry,
+    LedgerRequest,
+    LedgerTransfer,
+    TransferKind,
+    TransferStatus,
+    Unit,
+)
 from hub.ledger.posting import Leg, open_account, post_transfers
 from hub.ledger.rules import Refusal
 from hub.ledger.services import (
@@ -93,7 +103,7 @@ def person(session: Session, email: str, *, roles: tuple[Role, ...] = ()) -> int
 def setup_bank(engine: Engine) -> dict[str, Any]:
     """Employer, approver, 5 depositors, a drawer, a lead and a project with a stake rule."""
     with Database(engine).transaction() as session:
-        employer = Actor(slug="chu", name="CHU", kind="health_establishment")
+        employer = Actor(slug="chu", name="CHU", kind=ActorKind.HEALTH_ESTABLISHMENT)
         session.add(employer)
         session.flush()
         assert employer.id is not None
@@ -202,12 +212,12 @@ def _naive_transfer(engine: Engine, amount: int) -> None:
     time.sleep(random.random() / 50)  # the window in which other naive writers read the same values
     with Session(engine) as session:
         transfer = LedgerTransfer(
-            kind="use",
-            status="posted",
+            kind=TransferKind.USE,
+            status=TransferStatus.POSTED,
             debit_account_id=legs[0][0],
             credit_account_id=legs[1][0],
             amount=amount,
-            unit="minute",
+            unit=Unit.MINUTE,
             link_id=uuid.uuid4().hex,
             holder="naive",
         )
@@ -236,7 +246,7 @@ def _naive_transfer(engine: Engine, amount: int) -> None:
                     transfer_id=transfer.id,
                     account_id=account_id,
                     account_seq=seq,
-                    phase="post",
+                    phase=EntryPhase.POST,
                     delta=delta,
                     created_at=now,
                     prev_hash=previous,
