@@ -57,6 +57,7 @@ from hub.settings import Settings
 from hub.territories import api as territory_api
 from hub.territories import routes as territory_routes
 from hub.web import (
+    SecurityHeaders,
     handle_database_unavailable,
     handle_http_exception,
     handle_hub_error,
@@ -65,7 +66,6 @@ from hub.web import (
     make_environment,
     provide_db_session,
     provide_viewer,
-    security_headers,
 )
 from search.choice import open_engine
 from search.engine import SearchEngine
@@ -95,11 +95,31 @@ def open_search_engine(settings: Settings) -> SearchEngine:
 _INT32 = 2**31
 
 
-def reject_impossible_ids(request: Request[Any, Any, Any]) -> None:
-    """An integer path parameter outside 32 bits names no row the databases can hold: 404, not an overflow."""
+def check_request(request: Request[Any, Any, Any]) -> None:
+    """Refusals every route shares, before its handler runs:
+
+    - an integer path parameter outside 32 bits names no row the databases can hold: 404, not an overflow;
+    - a JSON API write whose body is declared as anything but JSON: 415 (the body is never read as JSON
+      on the strength of its bytes alone).
+    """
     for value in request.path_params.values():
         if isinstance(value, int) and not -_INT32 <= value < _INT32:
             raise NotFound("Cette ressource n’existe pas.")
+    if request.method in _WRITES and request.url.path.startswith("/api/") and _has_body(request):
+        media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media_type != "application/json" and not media_type.endswith("+json"):
+            raise HTTPException(
+                status_code=415,
+                detail="Le corps de la requête doit être du JSON (Content-Type: application/json).",
+            )
+
+
+_WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def _has_body(request: Request[Any, Any, Any]) -> bool:
+    length = request.headers.get("content-length")
+    return bool(request.headers.get("transfer-encoding")) or (length is not None and length.strip() not in ("", "0"))
 
 
 def create_app(settings: Settings, database: Database | None = None, *, background_indexing: bool = True) -> Litestar:
@@ -202,8 +222,9 @@ def create_app(settings: Settings, database: Database | None = None, *, backgrou
             InterfaceError: handle_database_unavailable,
             Exception: handle_server_error,
         },
-        before_request=reject_impossible_ids,
-        middleware=[request_context(metrics), security_headers(hsts=settings.is_production)],
+        before_request=check_request,
+        before_send=[SecurityHeaders(hsts=settings.is_production)],
+        middleware=[request_context(metrics)],
         openapi_config=OpenAPIConfig(
             title="API du lab e-santé",
             version="1.0.0",

@@ -71,16 +71,27 @@ def _sqlite_begin(connection: Connection) -> None:
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
-    """An engine for `url`, with foreign keys and WAL on SQLite."""
+    """An engine for `url`, with foreign keys and WAL on SQLite.
+
+    Statement parameters never appear in error messages or logs (`hide_parameters`): they hold personal data
+    such as e-mail addresses (ASVS 7.1.2)."""
     if url.startswith("sqlite"):
         kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False}}
         if url in ("sqlite://", "sqlite:///:memory:"):
             kwargs["poolclass"] = StaticPool
-        engine = create_engine(url, echo=echo, json_serializer=_dumps, **kwargs)
+        engine = create_engine(url, echo=echo, hide_parameters=True, json_serializer=_dumps, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10, json_serializer=_dumps)
+    return create_engine(
+        url,
+        echo=echo,
+        hide_parameters=True,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=10,
+        json_serializer=_dumps,
+    )
 
 
 def _dumps(value: Any) -> str:

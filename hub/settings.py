@@ -51,6 +51,11 @@ class Settings(BaseSettings):
     )
     smtp_host: str = Field("", description="SMTP server host (mail_backend=smtp).")
     smtp_port: int = Field(587, description="SMTP server port.")
+    smtp_security: Literal["starttls", "tls", "none"] = Field(
+        "starttls",
+        description="`starttls` (port 587) or `tls` (port 465), with the server's certificate checked; `none` sends "
+        "in clear and is refused in production mode.",
+    )
     smtp_user: str = Field("", description="SMTP user name.")
     smtp_password: str = Field("", description="SMTP password.")
     mail_from: str = Field("lab-esante@localhost", description="Sender address of the hub's e-mails.")
@@ -69,6 +74,8 @@ class Settings(BaseSettings):
                 raise SettingsError("HUB_SECRET_KEY must be at least 32 characters long in production mode.")
             if not self.database_url:
                 raise SettingsError("HUB_DATABASE_URL is required in production mode (HUB_MODE=production).")
+            if self.mail_backend == "smtp" and self.smtp_security == "none":
+                raise SettingsError("HUB_SMTP_SECURITY=none (e-mail in clear) is refused in production mode.")
         if self.search_engine == "meilisearch" and not self.meilisearch_url:
             raise SettingsError("HUB_MEILISEARCH_URL is required when HUB_SEARCH_ENGINE=meilisearch.")
         return self

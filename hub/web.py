@@ -17,7 +17,7 @@ from litestar.di import NamedDependency
 from litestar.enums import ScopeType
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
 from litestar.response import Template
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import Message, Scope
 from sqlmodel import Session
 
 from hub.accounts.models import ROLE_LABELS
@@ -37,6 +37,9 @@ from hub.projects.models import (
 from hub.settings import REPO_ROOT, Settings
 
 log = logging.getLogger("hub.web")
+# sign-ins, sign-outs and refused access, for the operator's monitoring (ASVS 7.1.3, 7.2.1, 7.2.2); never a
+# password, token or e-mail address
+security_log = logging.getLogger("hub.security")
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -251,12 +254,26 @@ def _error_page(request: Request[Any, Any, Any], status: int, detail: str) -> Re
 def handle_hub_error(request: Request[Any, Any, Any], exc: HubError) -> Response[Any]:
     """Domain errors: problem details in the API, a redirect to login or an error page in HTML."""
     errors = getattr(exc, "errors", None)
+    if exc.status_code in (401, 403):
+        _log_refusal(request, exc.status_code, type(exc).__name__)
     if is_api(request):
         return problem(exc.status_code, exc.title, exc.message, instance=request.url.path, errors=errors)
     if isinstance(exc, LoginRequired):
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return Response(content="", status_code=303, headers={"Location": "/connexion?" + urlencode({"suite": target})})
+        return Response(
+            content="",
+            status_code=303,
+            media_type=MediaType.TEXT,
+            headers={"Location": "/connexion?" + urlencode({"suite": target})},
+        )
     return _error_page(request, exc.status_code, exc.message)
+
+
+def _log_refusal(request: Request[Any, Any, Any], status: int, reason: str) -> None:
+    client = request.client.host if request.client else "unknown"
+    security_log.warning(
+        "access refused (%s %s) on %s %s from %s", status, reason, request.method, request.url.path, client
+    )
 
 
 def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
@@ -269,8 +286,11 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
         detail = "Les paramètres de la requête sont invalides."
     elif status == 403 and "csrf" in str(exc.detail).lower():
         detail = "Le formulaire a expiré ou ne provient pas du site. Rechargez la page et recommencez."
+        _log_refusal(request, status, "csrf")
     elif status == 413:
         detail = "Le contenu envoyé est trop volumineux."
+    elif status == 415:
+        detail = "Le corps de la requête doit être du JSON (Content-Type: application/json)."
     else:
         detail = _STATUS_TITLES.get(status, "Erreur")
     if is_api(request):
@@ -325,11 +345,17 @@ def handle_server_error(request: Request[Any, Any, Any], exc: Exception) -> Resp
         return Response(content=detail, status_code=500, media_type=MediaType.TEXT)
 
 
-class SecurityHeadersMiddleware:
-    """Adds the security headers every response needs (CSP, framing, sniffing, referrer, HSTS)."""
+class SecurityHeaders:
+    """A `before_send` hook: the security headers every response needs (CSP, framing, sniffing, referrer, HSTS).
 
-    def __init__(self, app: ASGIApp, *, hsts: bool) -> None:
-        self.app = app
+    As a hook it sees every answer, the framework's own included (404 for an unknown path, 405, a CSRF
+    refusal), not only those of matched routes. Two more, by kind of request:
+    - a response to a signed-in visitor is `Cache-Control: no-store` unless its handler chose (pages and data
+      about a person must not stay in the browser's cache or a shared proxy);
+    - a JSON API response is `Content-Disposition: attachment` (a browser opening an API URL never renders it).
+    """
+
+    def __init__(self, *, hsts: bool) -> None:
         self.headers: list[tuple[bytes, bytes]] = [
             (b"content-security-policy", CSP.encode()),
             (b"x-content-type-options", b"nosniff"),
@@ -341,29 +367,23 @@ class SecurityHeadersMiddleware:
         if hsts:
             self.headers.append((b"strict-transport-security", b"max-age=63072000; includeSubDomains"))
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != ScopeType.HTTP:
-            await self.app(scope, receive, send)
+    async def __call__(self, message: Message, scope: Scope) -> None:
+        if scope["type"] != ScopeType.HTTP or message["type"] != "http.response.start":
             return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                present = {name.lower() for name, _ in headers}
-                headers.extend(h for h in self.headers if h[0] not in present)
-                message["headers"] = headers
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+        headers = list(message.get("headers", []))
+        present = {name.lower() for name, _ in headers}
+        headers.extend(h for h in self.headers if h[0] not in present)
+        if b"cache-control" not in present and _signed_in(scope):
+            headers.append((b"cache-control", b"no-store"))
+        if scope["path"].startswith("/api/v1/") and b"content-disposition" not in present:
+            headers.append((b"content-disposition", b'attachment; filename="api.json"'))
+        message["headers"] = headers
 
 
-def security_headers(hsts: bool) -> Callable[[ASGIApp], ASGIApp]:
-    """The security headers middleware factory."""
-
-    def factory(app: ASGIApp) -> ASGIApp:
-        return SecurityHeadersMiddleware(app, hsts=hsts)
-
-    return factory
+def _signed_in(scope: Scope) -> bool:
+    """Whether the request carries a session cookie (valid or not: the answer may be about a person)."""
+    marker = SESSION_COOKIE.encode() + b"="
+    return any(name == b"cookie" and marker in value for name, value in scope["headers"])
 
 
 def form_dict(data: Mapping[str, Any], *, lists: tuple[str, ...] = (), flags: tuple[str, ...] = ()) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from hub.web import (
     in_thread,
     page,
     require_viewer,
+    security_log,
     session_cookie,
 )
 
@@ -97,6 +98,8 @@ def login(
         db_session.commit()
     except (InvalidInput, TooManyRequests) as exc:
         db_session.commit()  # keep the failed attempt: throttling counts it
+        reason = "throttled" if isinstance(exc, TooManyRequests) else "refused"
+        security_log.warning("sign-in %s from %s", reason, ip)
         errors = getattr(exc, "errors", {}) or {"password": exc.message}
         status = 429 if isinstance(exc, TooManyRequests) else 422
         return page(
@@ -108,6 +111,7 @@ def login(
             errors=errors,
             suite=suite,
         )
+    security_log.info("sign-in of account %s from %s", account.id, ip)
     response = Redirect(path=suite, status_code=303)
     response.set_cookie(session_cookie(state.settings, token))
     response.set_cookie(flash_cookie("logged_in"))
@@ -122,7 +126,9 @@ def logout(request: Request[Any, Any, Any], db_session: DbSession) -> Response[A
     if token:
         services.close_session(db_session, token)
         db_session.commit()
-    response = Redirect(path="/", status_code=303)
+        security_log.info("sign-out")
+    # nothing personal stays in the browser's cache after signing out (ASVS 8.2.3)
+    response = Redirect(path="/", status_code=303, headers={"Clear-Site-Data": '"cache"'})
     response.delete_cookie(SESSION_COOKIE)
     response.set_cookie(flash_cookie("logged_out"))
     return response

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from hub.accounts.models import Role
 
+MAX_PASSWORD_LENGTH = 128  # ASVS 2.1.2: at least 64 allowed, at most 128
 MIN_PASSWORD_LENGTH = 12
 
 
@@ -37,6 +38,8 @@ class SignUpInput(BaseModel):
     def _password(cls, value: str) -> str:
         if len(value) < MIN_PASSWORD_LENGTH:
             raise ValueError(f"Le mot de passe doit comporter au moins {MIN_PASSWORD_LENGTH} caractères.")
+        if len(value) > MAX_PASSWORD_LENGTH:
+            raise ValueError(f"Le mot de passe doit comporter au plus {MAX_PASSWORD_LENGTH} caractères.")
         return value
 
     @field_validator("password_confirm")

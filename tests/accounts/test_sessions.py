@@ -1,4 +1,4 @@
-"""Server-side sessions end after two idle hours or twelve hours in all, and a logged-out token is dead."""
+"""Server-side sessions end after 30 idle minutes or twelve hours in all, and a logged-out token is dead."""
 
 from __future__ import annotations
 
@@ -31,6 +31,23 @@ def test_an_idle_session_expires(database: Database) -> None:
         assert resolve_session(session, token) is not None
         stored = _only_session(session)
         stored.last_seen_at = stored.last_seen_at - SESSION_IDLE_TIMEOUT - timedelta(seconds=1)
+        session.add(stored)
+        session.flush()
+        assert resolve_session(session, token) is None
+
+
+def test_thirty_idle_minutes_end_a_session_and_twenty_nine_do_not(database: Database) -> None:  # ASVS 3.3.2
+    with database.session() as session:
+        token = open_session(session, make_account(session, "pause@example.fr"))
+        session.flush()
+        stored = _only_session(session)
+        seen = stored.last_seen_at
+        stored.last_seen_at = seen - timedelta(minutes=29)
+        session.add(stored)
+        session.flush()
+        assert resolve_session(session, token) is not None
+        stored = _only_session(session)
+        stored.last_seen_at = seen - timedelta(minutes=30, seconds=1)
         session.add(stored)
         session.flush()
         assert resolve_session(session, token) is None

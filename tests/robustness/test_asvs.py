@@ -51,7 +51,10 @@ def test_cookies_are_secure_in_production(database: Database, tmp_path: Path) ->
         session_cookie = next(c for c in response.headers.get_list("set-cookie") if c.startswith("hub_session="))
         assert "Secure" in session_cookie
         assert "HttpOnly" in session_cookie
-        assert "strict-transport-security" in response.headers
+        hsts = response.headers["strict-transport-security"]  # ASVS 14.4.5
+        assert "includesubdomains" in hsts.lower()
+        assert int(hsts.split("max-age=")[1].split(";")[0]) >= 15724800
+        assert "includesubdomains" in page.headers["strict-transport-security"].lower()  # on every response
 
 
 def test_passwords_tokens_and_keys_never_reach_the_logs(
