@@ -88,6 +88,9 @@ class Tables:
     project_regions: IntArray
     project_countries: IntArray
     project_sectors: sparse.csr_matrix
+    periods: Vocabulary
+    actor_periods: sparse.csr_matrix
+    project_periods: IntArray
 
     @classmethod
     def build(cls, actors: Sequence[Attributes], projects: Sequence[Attributes]) -> Tables:
@@ -101,6 +104,9 @@ class Tables:
         kinds = [_text(x.get("kind")) for x in actors]
         kind_vocabulary = Vocabulary.of(k for k in kinds if k)
         needs = tuple(frozenset(_texts(x["needs"])) if x.get("needs") is not None else None for x in projects)
+        actor_periods = [sorted(set(_texts(x.get("periods")))) for x in actors]
+        project_periods = [_text(x.get("period")) for x in projects]
+        periods = Vocabulary.of([p for row in actor_periods for p in row] + [p for p in project_periods if p])
         return cls(
             regions=regions,
             countries=countries,
@@ -117,6 +123,9 @@ class Tables:
             project_regions=regions.codes([_text(x.get("region")) for x in projects]),
             project_countries=countries.codes([_text(x.get("country")) for x in projects]),
             project_sectors=sectors.matrix(project_sectors),
+            periods=periods,
+            actor_periods=periods.matrix(actor_periods),
+            project_periods=periods.codes(project_periods),
         )
 
     # -- actors ----------------------------------------------------------------------------------------------------
@@ -140,6 +149,26 @@ class Tables:
         degree = np.asarray(incidence.sum(axis=0), dtype=np.float64).ravel()
         inferred = sparse.diags(1.0 / np.maximum(degree, 1.0)) @ (incidence.T @ self.project_sectors)
         return sparse.csr_matrix(self.actor_sectors.maximum(inferred))
+
+    def period_share(self, period: int, actors: IntArray, their_projects: IntArray, counts: IntArray) -> FloatArray:
+        """How active each of these actors is in a period, -1.0 when unknown.
+
+        1.0 if the actor declares that period (0.0 if it declares only others), else the share of its projects with a
+        known period that are in it; ``their_projects`` lists the actors' projects one actor after the other,
+        ``counts`` how many belong to each actor.
+        """
+        out = np.full(actors.size, -1.0)
+        if period < 0:
+            return out
+        codes = self.project_periods[their_projects]
+        owner = np.repeat(np.arange(actors.size), counts)
+        known = np.bincount(owner, weights=(codes >= 0).astype(np.float64), minlength=actors.size)
+        inside = np.bincount(owner, weights=(codes == period).astype(np.float64), minlength=actors.size)
+        out = np.where(known > 0, inside / np.maximum(known, 1.0), -1.0)
+        declared = self.actor_periods[actors]
+        said = declared.getnnz(axis=1) > 0
+        out[said] = declared[:, [period]].toarray().ravel()[said]
+        return np.asarray(out, dtype=np.float64)
 
     # -- projects --------------------------------------------------------------------------------------------------
 

@@ -5,12 +5,16 @@ runs on scipy sparse matrices precomputed from it so that one query stays within
 A suggestion to a project mixes graph proximity (a random walk from its partners through their other consortia,
 busy actors discounted: RP3beta), text similarity (members of the projects closest in TF-IDF text, and the mean
 similarity of each actor's own projects), sector and territory fit (the report values short local circuits), the
-roles a consortium lacks and the lab's verification; suggestions to an actor blend projects sharing members and
-text. Weights live in ``scoring.Weights``, tuned on IMI consortia.
+roles a consortium lacks and the lab's verification. That weighted sum is the first stage; the second stage
+(``rerank``) re-ranks its best candidates with small boosted trees fitted on IMI consortia, which also read each
+candidate's best project, its period of activity and how its kind and country fit the consortium. Suggestions to an
+actor blend projects sharing members and text. Weights live in ``scoring.Weights``, tuned on IMI consortia.
 """
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TypeAlias, TypeVar
@@ -19,7 +23,7 @@ import networkx as nx
 import numpy as np
 from scipy import sparse
 
-from hub.matchmaking import reasons
+from hub.matchmaking import reasons, rerank
 from hub.matchmaking.features import Attributes, BoolArray, IntArray, Tables, index_of, ordered, unmet_masks
 from hub.matchmaking.roles import NEED_PROVIDERS
 from hub.matchmaking.scoring import (
@@ -28,11 +32,11 @@ from hub.matchmaking.scoring import (
     best,
     graph_similarity,
     nearest,
+    overlap,
     scaled,
     spread,
     spread_columns,
     text_similarity,
-    walk_to_projects,
 )
 from hub.matchmaking.text import tfidf_matrix
 
@@ -44,6 +48,12 @@ ActorId = TypeVar("ActorId", bound=int | str)
 _NEIGHBOURS = 300
 # A project counts as "close" in a reason only above this text cosine; below it the shared words are incidental.
 _CLOSE_TEXT = 0.1
+# The second stage counts a candidate's projects among this many closest in text.
+_CLOSE_COUNT = 10
+# "Active in the same period" is said of an actor with at least this share of its projects in the project's period.
+_SAME_PERIOD = 0.5
+# project queries kept per graph (each holds a few arrays the size of the actor list)
+_RECENT_QUERIES = 8
 
 
 class UnknownNode(KeyError):
@@ -87,10 +97,13 @@ def build_graph(
 ) -> PartnerGraph:
     """Build the partner graph from (project_id, actor_id) pairs and what is known of projects and actors.
 
-    ``actor_attributes`` values may hold ``kind``, ``region``, ``country``, ``sectors``, ``verified`` and
-    ``volunteer`` (False for an establishment that refuses experiments); ``project_attributes`` values may hold
-    ``needs``, ``region``, ``country`` and ``sectors``. Regions, countries and sectors appear as given in reasons,
-    so pass readable names; ``project_labels`` gives the project names used in reasons (default: the id).
+    ``actor_attributes`` values may hold ``kind``, ``region``, ``country``, ``sectors``, ``verified``,
+    ``volunteer`` (False for an establishment that refuses experiments) and ``periods`` (the periods it is active
+    in, same labels as the projects'); ``project_attributes`` values may hold ``needs``, ``region``, ``country``,
+    ``sectors`` and ``period`` (a label such as a year, a call or "en cours": projects of the same period often
+    gather the same partners; an actor's periods are otherwise read from its projects). Regions, countries,
+    sectors and periods appear as given in reasons, so pass readable names; ``project_labels`` gives the project
+    names used in reasons (default: the id).
     A project or actor known only through these mappings is a node without edges.
     """
     texts = project_texts or {}
@@ -172,6 +185,9 @@ class PartnerGraph:
         self._fills = {role: tables.fills(role) for role in NEED_PROVIDERS}
         self._region_shares = tables.shares(incidence, tables.actor_regions, len(tables.regions.names))
         self._country_shares = tables.shares(incidence, tables.actor_countries, len(tables.countries.names))
+        # the last few project queries: a project page asks for suggestions, then for the roles it lacks
+        self._recent: OrderedDict[int, _ProjectQuery] = OrderedDict()
+        self._recent_lock = threading.Lock()
 
     # -- inspection ----------------------------------------------------------------------------------------------
 
@@ -212,6 +228,13 @@ class PartnerGraph:
         """Every actor not yet in the project, best first, without reasons (for evaluation and paging)."""
         query = self._query(self._project(project_id))
         return [self._actors[int(a)] for a in best(query.scores, query.allowed, len(self._actors))]
+
+    def rerank_features(self, project_id: NodeId, depth: int | None = None) -> tuple[list[NodeId], FloatArray]:
+        """The first stage's ``depth`` best actors for a project and their second-stage features (to fit the trees)."""
+        p = self._project(project_id)
+        stage = self._first_stage(p)
+        chosen = best(stage.scores, stage.allowed, depth or self._weights.rerank_depth)
+        return [self._actors[a] for a in chosen.tolist()], self._candidate_features(p, stage, chosen)
 
     def missing_roles(
         self, project_id: NodeId, required_roles: Iterable[str], k: int = 5
@@ -335,7 +358,8 @@ class PartnerGraph:
                 found |= lacking
         return found
 
-    def _query(self, p: int) -> _ProjectQuery:
+    def _first_stage(self, p: int) -> _FirstStage:
+        """The weighted sum of all signals for every actor (``Weights``), before any re-ranking."""
         w, t = self._weights, self._tables
         members = self._members(p)
         in_project = np.zeros(len(self._actors), dtype=bool)
@@ -346,24 +370,58 @@ class PartnerGraph:
         allowed = ~in_project
         sectors = t.sector_target(p, members)
         fills = np.zeros(len(self._actors), dtype=np.float64)
+        asked = np.zeros(len(self._actors), dtype=np.float64)
         declared = t.project_needs[p] or frozenset()
         for need in self._unmet[p]:
             # a need the project declared itself counts more than a core role that is merely missing
             bonus = w.declared_need if need in declared else w.complement
             fills = np.maximum(fills, np.where(self._role(need), bonus, 0.0))
+            if need in declared:
+                asked = np.maximum(asked, np.where(self._role(need), bonus, 0.0))
+        near = self._neighbourhood(p, members, text, allowed)
+        sector = scaled(np.asarray(self._actor_sectors @ sectors, dtype=np.float64), allowed)
         scores = (
             self._blend(p, in_project, text, allowed)
-            + self._neighbourhood(p, members, text, allowed)
+            + w.walk * near.walk
+            + w.nearby_text * near.nearby
+            + w.profile * near.profile
             + w.popularity * self._popularity
-            + w.sector * scaled(np.asarray(self._actor_sectors @ sectors, dtype=np.float64), allowed)
+            + w.sector * sector
             + w.territory * t.closeness(p, members, t.actor_regions, t.project_regions)
             + w.country * t.closeness(p, members, t.actor_countries, t.project_countries)
             + fills
             + w.verified * t.actor_verified
         )
+        # what the product asks for and IMI cannot teach the trees: declared needs, the lab's verification
+        product = asked + w.verified * t.actor_verified
+        return _FirstStage(members, text, np.asarray(scores, dtype=np.float64), allowed, sectors, near, sector, product)
+
+    def _query(self, p: int) -> _ProjectQuery:
+        """The ranked candidates of project index ``p``, kept for the next few calls (the graph never changes)."""
+        with self._recent_lock:
+            found = self._recent.get(p)
+            if found is not None:
+                self._recent.move_to_end(p)
+                return found
+        query = self._compute_query(p)
+        for array in (query.members, query.text, query.scores, query.allowed, query.sectors):
+            array.setflags(write=False)  # shared between calls: nobody may change it in place
+        with self._recent_lock:
+            self._recent[p] = query
+            while len(self._recent) > _RECENT_QUERIES:
+                self._recent.popitem(last=False)
+        return query
+
+    def _compute_query(self, p: int) -> _ProjectQuery:
+        t = self._tables
+        first = self._first_stage(p)
+        scores = first.scores
+        if self._weights.rerank and rerank_model() is not None and first.allowed.any():
+            scores = self._rerank(p, first)
+        members = first.members
         region = t.home(p, members, t.actor_regions, t.project_regions)
         country = t.home(p, members, t.actor_countries, t.project_countries)
-        return _ProjectQuery(p, members, text, np.asarray(scores, dtype=np.float64), allowed, sectors, region, country)
+        return _ProjectQuery(p, members, first.text, scores, first.allowed, first.sectors, region, country)
 
     def _blend(self, p: int, in_project: BoolArray, text: FloatArray, allowed: BoolArray) -> FloatArray | float:
         """Members of the projects closest in shared partners and text, busy members damped (weight ``blend``)."""
@@ -379,7 +437,7 @@ class PartnerGraph:
             spread(self._incidence, nearest(closeness, _NEIGHBOURS)) * self._degree_penalty, allowed
         )
 
-    def _neighbourhood(self, p: int, members: IntArray, text: FloatArray, allowed: BoolArray) -> FloatArray:
+    def _neighbourhood(self, p: int, members: IntArray, text: FloatArray, allowed: BoolArray) -> _Neighbourhood:
         """Random walk from the members, members of the nearest projects in text, and the actors' text profile."""
         w = self._weights
         start = np.zeros(len(self._actors))
@@ -388,7 +446,15 @@ class PartnerGraph:
         # the three signals spread project weights to actors in one product; each keeps its closest projects only
         # (all of them on a catalogue the size of IMI): a partner active everywhere would otherwise make every
         # query read every participation, for projects that add little
-        reach = walk_to_projects(self._incidence, self._by_actor, start, self._inverse_degree, self._inverse_size, p)
+        # one pass over the members' participations: the walk's first step (as ``walk_to_projects``) and, for the
+        # second stage, how many of the members each project holds
+        in_project = np.zeros(len(self._actors))
+        in_project[members] = 1.0
+        both = overlap(
+            self._incidence, self._by_actor, np.column_stack([start * self._inverse_degree, in_project]), members
+        )
+        reach, shared = both[:, 0] * self._inverse_size, both[:, 1]
+        reach[p] = shared[p] = 0.0
         by_project = np.column_stack(
             [
                 nearest(reach, _NEIGHBOURS),
@@ -398,21 +464,97 @@ class PartnerGraph:
         )
         walk, nearby, profile = spread_columns(self._incidence, self._by_actor, by_project).T
         # walk: RP3beta, busy actors discounted; profile: mean similarity of the actor's projects (their number aside)
-        return (
-            w.walk * scaled(walk * self._walk_penalty, allowed)
-            + w.nearby_text * scaled(nearby, allowed)
-            + w.profile * scaled(profile * self._inverse_degree, allowed)
+        return _Neighbourhood(
+            walk=scaled(walk * self._walk_penalty, allowed),
+            nearby=scaled(nearby, allowed),
+            profile=scaled(profile * self._inverse_degree, allowed),
+            reach=reach,
+            shared=shared,
         )
+
+    def _rerank(self, p: int, stage: _FirstStage) -> FloatArray:
+        """Re-rank the first stage's best actors with the fitted trees; the rest keep their order below them.
+
+        Scores of re-ranked actors are 1 plus the trees' probability plus the product's own bonuses (a need the
+        project declared, the lab's verification: IMI declares none, so the trees cannot weigh them); the others'
+        are their first-stage score divided by the best one (so at most 1).
+        """
+        model = rerank_model()
+        assert model is not None
+        first = stage.scores
+        chosen = best(first, stage.allowed, self._weights.rerank_depth)
+        x = self._candidate_features(p, stage, chosen)
+        probability = 1.0 / (1.0 + np.exp(-model.predict(x)))
+        top = float(first[chosen[0]]) if chosen.size else 0.0
+        scores = first / top if top > 0.0 else np.zeros_like(first)
+        scores = np.minimum(scores, 1.0)
+        scores[chosen] = 1.0 + probability + stage.product[chosen]
+        return scores
+
+    def _candidate_features(self, p: int, stage: _FirstStage, chosen: IntArray) -> FloatArray:
+        """The second stage's description of each chosen actor (columns: ``rerank.FEATURES``)."""
+        t = self._tables
+        members, first, text, near = stage.members, stage.scores, stage.text, stage.near
+        theirs, counts = self._projects_of_each(chosen)
+        size = max(int(members.size), 1)
+        shared = near.shared
+        reach_top = float(near.reach.max()) if near.reach.size else 0.0
+        reach = near.reach / reach_top if reach_top > 0.0 else near.reach
+        period = t.period_share(int(t.project_periods[p]), chosen, theirs, counts)
+        best_text = segment_max(text[theirs], counts)
+        text_top = float(text.max(initial=0.0))
+        text_kth = (
+            float(np.partition(text, text.size - _CLOSE_COUNT)[text.size - _CLOSE_COUNT])
+            if text.size > _CLOSE_COUNT
+            else 0.0
+        )
+        top = float(first[chosen[0]]) if chosen.size else 1.0
+        columns = [
+            first[chosen] / top if top > 0.0 else np.zeros(chosen.size),
+            near.walk[chosen],
+            near.nearby[chosen],
+            near.profile[chosen],
+            np.log1p(self._degree[chosen]),
+            segment_max(reach[theirs], counts),
+            best_text,
+            best_text / text_top if text_top > 0.0 else np.zeros(chosen.size),
+            segment_sum((text[theirs] >= text_kth) & (text[theirs] > 0.0), counts),
+            segment_sum(shared[theirs] > 0.0, counts) / np.maximum(counts, 1),
+            segment_max(shared[theirs] / size, counts),
+            segment_sum(shared[theirs], counts) / size,
+            period,
+            _share_with(t.actor_kind_codes, members, chosen),
+            _share_with(t.actor_countries, members, chosen),
+            _share_with(t.actor_regions, members, chosen),
+            stage.sector[chosen],
+            np.log1p(np.arange(chosen.size, dtype=np.float64)),
+            np.full(chosen.size, np.log1p(members.size)),
+        ]
+        return np.asarray(np.column_stack(columns), dtype=np.float64)
+
+    def _projects_of_each(self, chosen: IntArray) -> tuple[IntArray, IntArray]:
+        """The projects of each chosen actor, one actor after the other, and how many each has."""
+        ptr, indices = self._by_actor.indptr, self._by_actor.indices
+        counts = (ptr[chosen + 1] - ptr[chosen]).astype(np.int64)
+        if not counts.sum():
+            return np.zeros(0, dtype=np.int64), counts
+        return np.concatenate([indices[ptr[a] : ptr[a + 1]] for a in chosen.tolist()]).astype(np.int64), counts
 
     def _suggestions(self, query: _ProjectQuery, chosen: IntArray, extra: str | None = None) -> list[Suggestion]:
         in_project = ~query.allowed
+        t = self._tables
+        period = int(t.project_periods[query.project])
+        active = t.period_share(period, chosen, *self._projects_of_each(chosen)) >= _SAME_PERIOD
         out = []
-        for a, worked in zip(chosen.tolist(), self._worked_counts(chosen, in_project).tolist(), strict=True):
+        for a, worked, same_period in zip(
+            chosen.tolist(), self._worked_counts(chosen, in_project).tolist(), active.tolist(), strict=True
+        ):
             said = [reasons.worked_with_members(worked)] if worked else []
             theirs = self._projects_of(a)
             said += self._close(theirs, query.text[theirs], reasons.close_projects)
             said += self._sector_reason(self._actor_sectors[a].indices, query.sectors)
             said += self._place(a, query.region, query.country)
+            said += [reasons.same_period(t.periods.names[period])] if same_period else []
             said += [reasons.brings_missing(n) for n in self._unmet[query.project] if self._role(n)[a]]
             said += [reasons.verified()] if self._tables.actor_verified[a] else []
             if extra and not any(r.startswith("apporte ce qui manque") for r in said):
@@ -457,6 +599,65 @@ class PartnerGraph:
         if country >= 0 and t.actor_countries[a] == country:
             return [reasons.same_country(t.countries.names[country])]
         return []
+
+
+@dataclass(frozen=True, slots=True)
+class _FirstStage:
+    """One project's first-stage scores over all actors and what the second stage reads from them."""
+
+    members: IntArray
+    text: FloatArray
+    scores: FloatArray
+    allowed: BoolArray
+    sectors: FloatArray
+    near: _Neighbourhood
+    sector: FloatArray
+    product: FloatArray  # declared needs met and verification, added again after re-ranking
+
+
+@dataclass(frozen=True, slots=True)
+class _Neighbourhood:
+    """The first stage's graph and text signals for one project, each scaled to [0, 1] over allowed actors."""
+
+    walk: FloatArray
+    nearby: FloatArray
+    profile: FloatArray
+    reach: FloatArray  # the walk's weight on each project (projects, not actors)
+    shared: FloatArray  # how many of the project's partners each project holds
+
+
+def rerank_model() -> rerank.Trees | None:
+    """The fitted second-stage trees, or None when none were fitted (then the first stage ranks alone)."""
+    try:
+        from hub.matchmaking.ranker_model import FEATURE_NAMES, TREES
+    except ImportError:
+        return None
+    return TREES if tuple(FEATURE_NAMES) == rerank.FEATURES else None
+
+
+def segment_max(values: FloatArray, counts: IntArray) -> FloatArray:
+    """Maximum of each run of ``values`` (runs of ``counts`` values one after the other), 0.0 for an empty run."""
+    out = np.zeros(counts.size)
+    nonempty = counts > 0
+    if values.size:
+        starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+        out[nonempty] = np.maximum.reduceat(values, starts[nonempty])
+    return out
+
+
+def segment_sum(values: FloatArray | BoolArray, counts: IntArray) -> FloatArray:
+    """Sum of each run of ``values`` (runs of ``counts`` values one after the other)."""
+    sums = np.bincount(np.repeat(np.arange(counts.size), counts), weights=values, minlength=counts.size)
+    return np.asarray(sums, dtype=np.float64)
+
+
+def _share_with(codes: IntArray, members: IntArray, chosen: IntArray) -> FloatArray:
+    """For each chosen actor, the share of the members sharing its code (kind, country...); -1.0 if its is unknown."""
+    known = codes[members]
+    known = known[known >= 0]
+    shares = np.append(np.bincount(known, minlength=int(codes.max(initial=-1)) + 1) / max(members.size, 1), 0.0)
+    mine = codes[chosen]
+    return np.asarray(np.where(mine >= 0, shares[mine], -1.0), dtype=np.float64)  # code -1 reads the appended 0
 
 
 def _same(codes: IntArray, a: int) -> FloatArray:

@@ -51,6 +51,11 @@ def same_country(name: str) -> str:
     return f"même pays : {name}"
 
 
+def same_period(name: str) -> str:
+    """Most of the candidate's projects belong to the project's period (year, call...)."""
+    return f"actif sur la même période : {name}"
+
+
 def brings_missing(role: str) -> str:
     """The candidate fills a role the consortium lacks."""
     return f"apporte ce qui manque : {role_label(role)}"

@@ -28,6 +28,12 @@ class Weights:
     ``nearby_text``, the members of the ``text_neighbours`` projects closest in text (similarity to the power
     ``text_power``); ``profile``, the mean text similarity of the actor's own projects to this one. On IMI
     these three replace the blend (``blend=0``), which still ranks what ``suggest_for_actor`` returns.
+
+    With ``rerank``, the ``rerank_depth`` best actors of that sum are then re-ranked by the fitted trees of
+    ``ranker_model`` (see ``rerank``), which also weigh the actor's period of activity, kind and country against
+    the consortium's; the others keep their order below them. A need the project declared and the lab's
+    verification are added again after re-ranking (IMI has neither, so the trees cannot weigh them). On IMI the
+    period of activity (project status) and the kind mix as first-stage terms did not help (within 0.002).
     """
 
     blend: float = 0.0
@@ -49,18 +55,26 @@ class Weights:
     complement: float = 0.1
     declared_need: float = 0.3
     verified: float = 0.02
+    rerank: bool = True
+    rerank_depth: int = 150
 
 
-def overlap(incidence: sparse.csr_matrix, by_actor: sparse.csr_matrix, weights: FloatArray) -> FloatArray:
+def overlap(
+    incidence: sparse.csr_matrix, by_actor: sparse.csr_matrix, weights: FloatArray, group: IntArray | None = None
+) -> FloatArray:
     """For each project, the summed ``weights`` of its members (zero for actors outside the group).
 
-    Small groups read only their own rows; large ones (a hub's partners) use one full sparse product, whose cost
-    does not depend on the group.
+    ``weights`` may have several columns (one sum per column, for the price of one pass); ``group`` lists the actors
+    with non-zero weights when the caller knows them. Small groups read only their own rows; large ones (a hub's
+    partners) use one full sparse product, whose cost does not depend on the group.
     """
-    group = np.flatnonzero(weights)
+    if group is None:
+        group = np.flatnonzero(weights if weights.ndim == 1 else weights.any(axis=1))
     if (by_actor.indptr[group + 1] - by_actor.indptr[group]).sum() * 4 < incidence.nnz:
-        return np.asarray(by_actor[group].T @ weights[group], dtype=np.float64).ravel()
-    return np.asarray(incidence @ weights, dtype=np.float64).ravel()
+        summed = np.asarray(by_actor[group].T @ weights[group], dtype=np.float64)
+    else:
+        summed = np.asarray(incidence @ weights, dtype=np.float64)
+    return summed.ravel() if weights.ndim == 1 else summed
 
 
 def walk_to_projects(

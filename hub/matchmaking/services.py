@@ -104,6 +104,7 @@ def load_graph(session: Session) -> PartnerGraph:
                 col(Project.description),
                 col(Project.carrier_id),
                 col(Project.region_id),
+                col(Project.year),
             ).where(col(Project.status) == ProjectStatus.ACTIVE)
         )
         .all()
@@ -124,7 +125,7 @@ def load_graph(session: Session) -> PartnerGraph:
     texts: dict[int, str] = {}
     labels: dict[int, str] = {}
     project_attributes: dict[int, dict[str, object]] = {}
-    for row_id, title, summary, description, carrier_id, region in projects:
+    for row_id, title, summary, description, carrier_id, region, year in projects:
         active_id = int(row_id or 0)
         if carrier_id is not None and carrier_id in listed:
             participations.append((active_id, carrier_id))
@@ -133,6 +134,8 @@ def load_graph(session: Session) -> PartnerGraph:
         attributes = {"sectors": project_sectors.get(active_id, []), "region": regions.get(region) if region else None}
         if active_id in needs:  # none declared: the graph checks the core roles instead
             attributes["needs"] = needs[active_id]
+        if year is not None:  # the year of the project (a call's year for laureates): partners of one period
+            attributes["period"] = str(year)
         project_attributes[active_id] = attributes
     return build_graph(
         participations,
@@ -199,14 +202,16 @@ class SuggestionGraphs:
 
     def graph(self, session: Session) -> PartnerGraph:
         """The graph to answer this request with (built here only for the first request, or in tests)."""
-        if self._graph is None or not self.background:
+        current = self._graph  # read before any rebuild starts: this request answers with it, whatever happens next
+        if current is None or not self.background:
             with self._lock:
                 self._refresh(session)
+            current = self._graph
         elif time.monotonic() - self._checked_at >= self.check_every_seconds and not self._refreshing.is_set():
             self._refreshing.set()
             threading.Thread(target=self._refresh_in_background, name="suggestion-graph", daemon=True).start()
-        assert self._graph is not None
-        return self._graph
+        assert current is not None
+        return current
 
     def _refresh_in_background(self) -> None:
         try:

@@ -187,3 +187,22 @@ def test_members_and_ids_are_exposed_in_order() -> None:
     assert graph.members("cardio-2") == ("a", "b", "c")
     assert graph.projects == ("cardio-1", "cardio-2", "diab-1", "diab-2")
     assert graph.rank_actors_for_project("cardio-1")[0] == "c"
+
+
+def test_answers_are_the_same_whether_a_project_query_was_kept_or_not() -> None:
+    roles = ["patients", "research", "industry", "experimentation_site"]
+    fresh_gaps = _graph().missing_roles("cardio-1", roles)
+    graph = _graph()
+    suggestions = graph.suggest_for_project("cardio-1")  # keeps the project's query
+    assert graph.missing_roles("cardio-1", roles) == fresh_gaps
+    assert graph.suggest_for_project("cardio-1") == suggestions == _graph().suggest_for_project("cardio-1")
+
+
+def test_kept_project_queries_are_few_and_read_only() -> None:
+    graph = _graph()
+    for project in graph.projects:
+        graph.suggest_for_project(project)
+    kept = list(graph._recent.values())
+    assert 0 < len(kept) <= 8
+    with pytest.raises(ValueError, match="read-only"):
+        kept[0].scores[0] = 1.0

@@ -13,9 +13,12 @@ from hub.matchmaking.scoring import Weights, random_walk
 CARDIO = "Télésurveillance à domicile des patients atteints d’insuffisance cardiaque, suivi des constantes."
 DIABETES = "Application mobile pour l’éducation thérapeutique des patients diabétiques de type 2."
 
-ONLY_WALK = Weights(blend=0.0, walk=1.0, nearby_text=0.0, profile=0.0, popularity=0.0, verified=0.0)
-ONLY_NEARBY_TEXT = Weights(blend=0.0, walk=0.0, nearby_text=1.0, profile=0.0, popularity=0.0, verified=0.0)
-ONLY_PROFILE = Weights(blend=0.0, walk=0.0, nearby_text=0.0, profile=1.0, popularity=0.0, verified=0.0)
+# each first-stage signal alone (no second stage: the trees would mix them again)
+ONLY_WALK = Weights(blend=0.0, walk=1.0, nearby_text=0.0, profile=0.0, popularity=0.0, verified=0.0, rerank=False)
+ONLY_NEARBY_TEXT = Weights(
+    blend=0.0, walk=0.0, nearby_text=1.0, profile=0.0, popularity=0.0, verified=0.0, rerank=False
+)
+ONLY_PROFILE = Weights(blend=0.0, walk=0.0, nearby_text=0.0, profile=1.0, popularity=0.0, verified=0.0, rerank=False)
 
 
 def _walk(pairs: list[tuple[int, int]], shape: tuple[int, int], members: list[int], skip: int) -> np.ndarray:
@@ -74,8 +77,8 @@ def test_the_walk_discounts_busy_organisations_by_walk_beta() -> None:
     # "hub" shares a project with the partner and takes part in ten more; "small" shares one project only
     pairs = [("p", "a"), ("q", "a"), ("q", "hub"), ("q", "small"), ("s", "a"), ("s", "hub")]
     pairs += [(f"h{i}", "hub") for i in range(10)]
-    plain = build_graph(pairs, weights=Weights(blend=0.0, walk=1.0, walk_beta=0.0, popularity=0.0))
-    damped = build_graph(pairs, weights=Weights(blend=0.0, walk=1.0, walk_beta=1.0, popularity=0.0))
+    plain = build_graph(pairs, weights=Weights(blend=0.0, walk=1.0, walk_beta=0.0, popularity=0.0, rerank=False))
+    damped = build_graph(pairs, weights=Weights(blend=0.0, walk=1.0, walk_beta=1.0, popularity=0.0, rerank=False))
     assert plain.rank_actors_for_project("p")[0] == "hub"
     assert damped.rank_actors_for_project("p")[0] == "small"
 
@@ -110,7 +113,7 @@ def _worked_with(pairs: set[tuple[int, str]], actor: str, others: set[str]) -> i
 def test_the_count_of_partners_already_met_matches_the_participations(pairs: set[tuple[int, str]]) -> None:
     graph = build_graph(pairs)
     for project in graph.projects:
-        members = set(graph.members(project))
+        members = {str(m) for m in graph.members(project)}
         for s in graph.suggest_for_project(project, k=10):
             n = _worked_with(pairs, str(s.actor_id), members)
             said = [r for r in s.reasons if r.startswith("a déjà travaillé avec")]

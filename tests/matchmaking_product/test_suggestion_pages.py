@@ -13,7 +13,8 @@ from hub.accounts.models import Role
 from hub.accounts.services import viewer_for
 from hub.db import Database, utcnow
 from hub.directory.models import Actor
-from hub.projects.models import Project, ProjectPartner
+from hub.matchmaking.services import load_graph
+from hub.projects.models import Project, ProjectPartner, ProjectStatus
 from tests.factories import csrf_from, make_account, make_project, make_viewer, sign_in
 
 SUGGESTED = re.compile(r'data-suggestion="actor-(\d+)"')
@@ -230,3 +231,16 @@ def test_volunteer_establishments_come_first_as_experimentation_sites(
     sites = next(g for g in client.get(url).json()["missing_roles"] if g["role"] == "experimentation_site")
     assert sites["candidates"][0]["actor_id"] == last["actor_id"]
     assert "volontaire pour accueillir des expérimentations" in sites["candidates"][0]["reasons"]
+
+
+def test_the_graph_knows_each_project_s_year_as_its_period(database: Database) -> None:
+    with database.session() as session:
+        dated = session.exec(
+            select(Project).where(col(Project.year).is_not(None), col(Project.status) == ProjectStatus.ACTIVE).limit(20)
+        ).all()
+        assert dated, "the seed dates its projects"
+        graph = load_graph(session)
+    tables = graph._tables
+    for project in dated:
+        index = graph.projects.index(project.id)
+        assert tables.periods.names[int(tables.project_periods[index])] == str(project.year)
