@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -30,6 +31,8 @@ log = logging.getLogger("hub.matchmaking")
 
 PANEL_SIZE = 5
 GAP_CANDIDATES = 3
+# experimentation sites: volunteers move up among this many best candidates
+VOLUNTEER_ROLE, VOLUNTEER_POOL = "experimentation_site", 10
 # The roles every health-innovation consortium should hold (issue 5): graph need names, in display order.
 CONSORTIUM_ROLES: tuple[tuple[str, str], ...] = (
     ("patients", "Association de patients ou d’usagers"),
@@ -379,12 +382,17 @@ def consortium_gaps(
 ) -> tuple[RoleGap, ...]:
     """The core roles no member of the project fills, each with its best candidates (dismissed ones left out)."""
     feedback = feedback if feedback is not None else _feedback(session, SuggestionSubject.PROJECT, project_id)
-    # ask for more than shown: dismissed candidates are dropped, and volunteers move up for experiments
-    roles, size = [role for role, _ in CONSORTIUM_ROLES], 10 + _dismissed(feedback)
-    if graphs is None:
-        missing = graph.missing_roles(project_id, roles, size)
-    else:
-        missing = graphs.answer(graph, ("gaps", project_id, size), lambda: graph.missing_roles(project_id, roles, size))
+    # ask for more than shown, as dismissed candidates are dropped; for experiments, ten, among which volunteers
+    # move up (each candidate's reasons cost a little: the other roles ask for what they show)
+    dismissed = _dismissed(feedback)
+    missing: dict[str, list[Suggestion]] = {}
+    for roles, size in (
+        ([role for role, _ in CONSORTIUM_ROLES if role != VOLUNTEER_ROLE], GAP_CANDIDATES + dismissed),
+        ([VOLUNTEER_ROLE], VOLUNTEER_POOL + dismissed),
+    ):
+        compute = functools.partial(graph.missing_roles, project_id, roles, size)
+        found = compute() if graphs is None else graphs.answer(graph, ("gaps", project_id, tuple(roles), size), compute)
+        missing.update(found)
     ids = {int(s.actor_id) for candidates in missing.values() for s in candidates}
     rows = {a.id: a for a in session.exec(select(Actor).where(col(Actor.id).in_(ids))).all()} if ids else {}
     gaps = []
@@ -392,7 +400,7 @@ def consortium_gaps(
         if role not in missing:
             continue
         candidates = _actors(session, missing[role], feedback, len(missing[role]), rows)
-        if role == "experimentation_site":
+        if role == VOLUNTEER_ROLE:
             candidates = tuple(sorted(candidates, key=lambda c: not any("volontaire" in r for r in c.reasons)))
         gaps.append(RoleGap(role=role, label=label, candidates=candidates[:GAP_CANDIDATES]))
     return tuple(gaps)
