@@ -696,30 +696,39 @@ def _transfer_maker(raw: _Raw, transfers: list[dict[str, Any]], free: list[int] 
     return new_transfer
 
 
+def _prepare_journal(raw: _Raw, book: Book) -> list[AccountRow]:
+    """Stamp the book's new entries for the driver; on SQLite also write them and their accounts' new state.
+
+    Returns the accounts the book changed (PostgreSQL writes them with the rest in one statement).
+    """
+    for entry in book.pending_entries:
+        entry["created_at"] = raw.stamp(entry["created_at"])
+    changed = [a for a in book.accounts.values() if a.touched]
+    if not raw.postgresql and book.pending_entries:
+        raw.many(_SQL_ENTRY, book.pending_entries)
+        raw.many(
+            _SQL_ACCOUNT,
+            [
+                {
+                    "account_id": a.id,
+                    "new_balance": a.balance,
+                    "new_reserved": a.reserved,
+                    "new_seq": a.seq,
+                    "new_head": a.head_hash,
+                }
+                for a in changed
+            ],
+        )
+    return changed
+
+
 def _finish_batch(raw: _Raw, book: Book, transfers: list[dict[str, Any]], requests: list[dict[str, Any]]) -> bool:
     """Write the batch's transfers (PostgreSQL), entries and accounts and store its keys; False when a key was taken.
 
     On PostgreSQL this is one statement whatever the batch's size (arrays unnested into each table).
     """
-    for entry in book.pending_entries:
-        entry["created_at"] = raw.stamp(entry["created_at"])
-    changed = [a for a in book.accounts.values() if a.touched]
+    changed = _prepare_journal(raw, book)
     if not raw.postgresql:
-        if book.pending_entries:
-            raw.many(_SQL_ENTRY, book.pending_entries)
-            raw.many(
-                _SQL_ACCOUNT,
-                [
-                    {
-                        "account_id": a.id,
-                        "new_balance": a.balance,
-                        "new_reserved": a.reserved,
-                        "new_seq": a.seq,
-                        "new_head": a.head_hash,
-                    }
-                    for a in changed
-                ],
-            )
         raw.many(_SQL_STORE_REQUESTS, requests)
         return int(raw.cursor.rowcount) == len(requests)
     params: dict[str, Any] = {}
@@ -787,25 +796,8 @@ def _finish(raw: _Raw, book: Book, request: dict[str, Any]) -> bool:
     On PostgreSQL this is one statement (data-modifying CTEs), so a transfer costs five round trips in all: the
     pool's ping, the ordered row locks, the transfer row, this statement and the commit.
     """
-    for entry in book.pending_entries:
-        entry["created_at"] = raw.stamp(entry["created_at"])
-    changed = [a for a in book.accounts.values() if a.touched]
+    changed = _prepare_journal(raw, book)
     if not raw.postgresql:
-        if book.pending_entries:
-            raw.many(_SQL_ENTRY, book.pending_entries)
-            raw.many(
-                _SQL_ACCOUNT,
-                [
-                    {
-                        "account_id": a.id,
-                        "new_balance": a.balance,
-                        "new_reserved": a.reserved,
-                        "new_seq": a.seq,
-                        "new_head": a.head_hash,
-                    }
-                    for a in changed
-                ],
-            )
         return raw.one(_SQL_STORE_REQUEST, request) is not None
     if not book.pending_entries:
         return raw.one(_SQL_STORE_REQUEST_PG, request) is not None

@@ -442,7 +442,11 @@ def test_32_core_clients_on_hot_accounts_and_a_killed_worker_keep_every_chain_so
         lines = [worker.stdout.readline() for _ in range(KILL_AFTER)]
         killed_while_clients_ran = any(thread.is_alive() for thread in threads)
         worker.send_signal(signal.SIGKILL)
-        rest, _ = worker.communicate(timeout=30)
+        worker.wait(timeout=30)
+        # read the rest through the same buffered reader: readline() may already hold lines beyond the ones it
+        # returned (communicate() would read the pipe beneath it and lose them)
+        with worker.stdout:
+            rest = worker.stdout.read()
         assert worker.returncode == -signal.SIGKILL
         for thread in threads:
             thread.join()
