@@ -175,6 +175,17 @@ def baselines(imi: Imi, train: Sequence[Pair]) -> dict[str, Callable[[str], list
     }
 
 
+def imi_graph(imi: Imi, train: Sequence[Pair], weights: Weights | None) -> PartnerGraph:
+    """The graph of the IMI participations kept for training, with the texts and attributes of every node."""
+    return build_graph(
+        train,
+        project_texts=imi.texts,
+        actor_attributes=imi.actor_attributes,
+        project_attributes=imi.project_attributes,
+        weights=weights,
+    )
+
+
 def evaluate(
     imi: Imi, seeds: Sequence[int], weights: Weights | None = None, with_baselines: bool = False
 ) -> dict[str, np.ndarray]:
@@ -182,13 +193,7 @@ def evaluate(
     out: dict[str, list[tuple[float, float, float]]] = {}
     for seed in seeds:
         train, hidden = hide(imi.participations, seed)
-        graph = build_graph(
-            train,
-            project_texts=imi.texts,
-            actor_attributes=imi.actor_attributes,
-            project_attributes=imi.project_attributes,
-            weights=weights,
-        )
+        graph = imi_graph(imi, train, weights)
         rankers: dict[str, Callable[[str], Sequence[str]]] = {}
         if with_baselines:
             rankers.update(baselines(imi, train))
@@ -258,13 +263,7 @@ def ranker_rows(
     groups: list[np.ndarray] = []
     for seed in seeds:
         train, hidden = hide(imi.participations, seed)
-        graph = build_graph(
-            train,
-            project_texts=imi.texts,
-            actor_attributes=imi.actor_attributes,
-            project_attributes=imi.project_attributes,
-            weights=first_only,
-        )
+        graph = imi_graph(imi, train, first_only)
         wanted: dict[str, set[str]] = {}
         for p, a in hidden:
             wanted.setdefault(p, set()).add(a)

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import os
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from hub.accounts.models import Account, AccountRole, Person, Role
 from hub.accounts.services import viewer_for
 from hub.accounts.viewer import Viewer
-from hub.db import Database, utcnow
+from hub.db import Database, make_engine, utcnow
 from hub.directory.models import ActorMembership, MembershipStatus
 from hub.ledger.services import create_convention, declare_interests, publish_stake_rule
+from hub.migrate import upgrade
 from tests.factories import make_account as signed_up
 from tests.factories import make_actor, make_project
 
@@ -120,3 +127,33 @@ def bank(database: Database) -> Bank:
     """A bank on the test database (rolled back after the test)."""
     with database.transaction() as session:
         return build_bank(session)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, migrated database of its own (not the rolled-back test connection), for tests whose threads or
+    processes each open their own engine on it."""
+    if request.param == "sqlite":
+        location = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+        engine = make_engine(location)
+        upgrade(engine)
+        engine.dispose()
+        yield location
+        return
+    admin_url = os.environ.get("HUB_TEST_POSTGRES_URL", "")
+    if not admin_url:
+        pytest.skip("PostgreSQL not configured (set HUB_TEST_POSTGRES_URL)")
+    name = f"hub_ledger_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(admin_url).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    location = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    engine = make_engine(location)
+    try:
+        upgrade(engine)
+        engine.dispose()
+        yield location
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

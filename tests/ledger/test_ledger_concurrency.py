@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import random
 import signal
 import subprocess
@@ -18,7 +17,6 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, func, select
 
@@ -49,41 +47,11 @@ from hub.ledger.services import (
     request_use,
 )
 from hub.ledger.verification import verify_ledger
-from hub.migrate import upgrade
 from hub.projects.models import Project
 
 CLIENTS = 16
 OPERATIONS_PER_CLIENT = 60
 DUPLICATE_SHARE = 0.05
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, migrated database of its own (not the rolled-back test connection)."""
-    if request.param == "sqlite":
-        location = f"sqlite:///{tmp_path / 'ledger-concurrency.sqlite3'}"
-        engine = make_engine(location)
-        upgrade(engine)
-        engine.dispose()
-        yield location
-        return
-    admin_url = os.environ.get("HUB_TEST_POSTGRES_URL", "")
-    if not admin_url:
-        pytest.skip("PostgreSQL not configured (set HUB_TEST_POSTGRES_URL)")
-    name = f"hub_ledger_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(admin_url).execution_options(isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    location = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    engine = make_engine(location)
-    try:
-        upgrade(engine)
-        engine.dispose()
-        yield location
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def person(session: Session, email: str, *, roles: tuple[Role, ...] = ()) -> int:

@@ -4,18 +4,13 @@ commits; and the committer's queue itself (no database)."""
 
 from __future__ import annotations
 
-import os
 import random
 import threading
 import time
-import uuid
-from collections.abc import Iterator, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlmodel import Session, col, func, select
 
 from hub.db import Database, make_engine
@@ -37,8 +32,8 @@ from hub.ledger.posting import (
 from hub.ledger.rules import Refusal, Rule
 from hub.ledger.services import request_deposit
 from hub.ledger.verification import verify_ledger
-from hub.migrate import upgrade
 from tests.ledger.test_ledger_concurrency import setup_bank
+from tests.ledger.test_ledger_posting import balance, entries
 
 
 def open_bank(database: Database) -> None:
@@ -55,19 +50,6 @@ def accounts(database: Database) -> Database:
     """The bank on the rolled-back test connection."""
     open_bank(database)
     return database
-
-
-def balance(database: Database, code: str) -> tuple[int, int]:
-    """(balance, reserved) of an account."""
-    with database.session() as session:
-        account = session.exec(select(LedgerAccount).where(col(LedgerAccount.code) == code)).one()
-        return account.balance, account.reserved
-
-
-def entries(database: Database) -> int:
-    """How many journal entries exist."""
-    with database.session() as session:
-        return int(session.exec(select(func.count()).select_from(LedgerEntry)).one())
 
 
 def stored(database: Database, key: str) -> dict[str, Any] | None:
@@ -214,35 +196,6 @@ def test_decisions_in_one_batch_are_taken_once(accounts: Database) -> None:
 
 
 # --- Concurrent callers on a database of their own -------------------------------------------------------------
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, migrated database of its own (engines of several threads share it)."""
-    if request.param == "sqlite":
-        location = f"sqlite:///{tmp_path / 'group-commit.sqlite3'}"
-        engine = make_engine(location)
-        upgrade(engine)
-        engine.dispose()
-        yield location
-        return
-    admin_url = os.environ.get("HUB_TEST_POSTGRES_URL", "")
-    if not admin_url:
-        pytest.skip("PostgreSQL not configured (set HUB_TEST_POSTGRES_URL)")
-    name = f"hub_group_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(admin_url).execution_options(isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    location = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    try:
-        engine = make_engine(location)
-        upgrade(engine)
-        engine.dispose()
-        yield location
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 CALLERS = 12
