@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.browser
 
 CONTEST = "Concours « Télésuivi des plaies chroniques »"
-PROJECT = "Cabine connectée de dépistage visuel en pharmacie rurale"
+PROJECT = "Podomètre connecté pour la rééducation après une prothèse de hanche"
 
 
 def test_register_submit_score_and_publish_a_contest(chromium_browser: Browser, hub_server: HubServer) -> None:
@@ -85,7 +85,7 @@ def _journey(page: Page, audit: Audit, passwords: dict[str, str]) -> None:
     page.goto("/projets/nouveau")
     page.get_by_label(re.compile(r"^Titre du projet")).fill(PROJECT)
     page.get_by_label(re.compile(r"^Résumé")).fill(
-        "Une cabine en officine mesure l’acuité visuelle ; l’ophtalmologiste lit les résultats à distance."
+        "Un capteur compte les pas du patient opéré ; le kinésithérapeute adapte les exercices à distance."
     )
     page.get_by_label("Phase du projet").select_option(index=1)
     page.get_by_role("button", name="Enregistrer").click()
