@@ -136,7 +136,9 @@ def create_app(settings: Settings, database: Database | None = None, *, backgrou
     search_engine = open_search_engine(settings)
     indexer = IndexWorker(database, search_engine)
     catalogue_clock = CatalogueClock(database)
-    suggestion_graphs = SuggestionGraphs(database, background=background_indexing)
+    suggestion_graphs = SuggestionGraphs(
+        database, background=background_indexing, warm=settings.suggestions_warm, is_busy=metrics.is_busy
+    )
     static_routers = [
         create_static_files_router(
             path="/static/hub", directories=[HUB_STATIC_DIR], name="static.hub", send_as_attachment=False
@@ -203,7 +205,9 @@ def create_app(settings: Settings, database: Database | None = None, *, backgrou
             }
         ),
         on_startup=[indexer.start] if background_indexing else [],
-        on_shutdown=[indexer.stop, catalogue_clock.close] if background_indexing else [catalogue_clock.close],
+        on_shutdown=[indexer.stop, catalogue_clock.close, suggestion_graphs.close]
+        if background_indexing
+        else [catalogue_clock.close],
         template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(make_environment())),
         csrf_config=CSRFConfig(
             secret=settings.effective_secret_key,

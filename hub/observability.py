@@ -77,6 +77,13 @@ class Metrics:
         self.requests: dict[tuple[str, str, str], int] = defaultdict(int)
         self.buckets: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0] * (len(LATENCY_BUCKETS) + 1))
         self.latency_sum: dict[tuple[str, str], float] = defaultdict(float)
+        # requests being worked out now, until their answer starts (a live feed's endless answer stops counting
+        # once started); changed on the event loop only
+        self.in_flight = 0
+
+    def is_busy(self) -> bool:
+        """Whether a request is being answered: background work that competes for the CPU waits for idle time."""
+        return self.in_flight > 0
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         """Count one request."""
@@ -129,10 +136,15 @@ class RequestContextMiddleware:
         token = request_id_var.set(request_id)
         started = time.perf_counter()
         status = 500
+        working = True
+        self.metrics.in_flight += 1
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, working
             if message["type"] == "http.response.start":
+                if working:
+                    working = False
+                    self.metrics.in_flight -= 1
                 status = int(message["status"])
                 message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
             await send(message)
@@ -140,6 +152,8 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            if working:
+                self.metrics.in_flight -= 1
             route = scope.get("path_template") or (
                 "static" if str(scope.get("path", "")).startswith("/static/") else "other"
             )
@@ -204,6 +218,8 @@ def metrics(state: State, request: Request[Any, Any, Any]) -> str:
         }
     except Exception:
         extra = {"hub_search_outbox_pending": -1}
+    extra["hub_http_requests_in_progress"] = state.metrics.in_flight
+    extra["hub_suggestions_prepared"] = state.suggestion_graphs.prepared
     return str(state.metrics.render(extra))
 
 

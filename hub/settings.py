@@ -59,6 +59,11 @@ class Settings(BaseSettings):
     smtp_user: str = Field("", description="SMTP user name.")
     smtp_password: str = Field("", description="SMTP password.")
     mail_from: str = Field("lab-esante@localhost", description="Sender address of the hub's e-mails.")
+    suggestions_warm: bool = Field(
+        True,
+        description="Prepare partner suggestions in idle time after each rebuild of the graph, so that pages rarely "
+        "compute them (each worker uses some CPU for a while after a change of the catalogue).",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Logging level.")
     static_dir: Path = Field(
         REPO_ROOT / "node_modules" / "@gouvfr" / "dsfr" / "dist",

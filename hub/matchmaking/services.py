@@ -154,8 +154,30 @@ def load_graph(session: Session) -> PartnerGraph:
 _BUILT: OrderedDict[tuple[str, Version], PartnerGraph] = OrderedDict()
 _BUILT_LOCK = threading.Lock()
 _BUILT_SIZE = 4
-_ANSWERS_SIZE = 4096  # graph answers kept per worker (a few KB each)
+_ANSWERS_SIZE = 16384  # graph answers kept per worker (a few KB each)
+# answers prepared in idle time after each rebuild: every panel of the newest projects, then of the newest actors
+# (the seed needs about 6,000; a national catalogue keeps the rest computed on first view)
+WARM_LIMIT = 8192
 T = TypeVar("T")
+Work = tuple[Hashable, Callable[[], Any]]  # an answer's key and how to compute it
+
+
+def _project_work(graph: PartnerGraph, project_id: int, size: int) -> Work:
+    return ("project", project_id, size), functools.partial(graph.suggest_for_project, project_id, size)
+
+
+def _gap_work(graph: PartnerGraph, project_id: int, dismissed: int) -> list[Work]:
+    """The two questions of the consortium gaps: the roles shown as asked, and a pool of experimentation sites
+    among which volunteers move up."""
+    others = tuple(role for role, _ in CONSORTIUM_ROLES if role != VOLUNTEER_ROLE)
+    return [
+        (("gaps", project_id, roles, size), functools.partial(graph.missing_roles, project_id, roles, size))
+        for roles, size in ((others, GAP_CANDIDATES + dismissed), ((VOLUNTEER_ROLE,), VOLUNTEER_POOL + dismissed))
+    ]
+
+
+def _actor_work(graph: PartnerGraph, actor_id: int, size: int) -> Work:
+    return ("actor", actor_id, size), functools.partial(graph.suggest_for_actor, actor_id, size)
 
 
 def _database_key(database: Database) -> str:
@@ -170,12 +192,29 @@ class SuggestionGraphs:
     it (tests on one connection), the version is checked on each request and a change is rebuilt at once.
     """
 
-    def __init__(self, database: Database, *, background: bool = True, check_every_seconds: float = 10.0) -> None:
-        """Nothing is built before the first request."""
+    def __init__(
+        self,
+        database: Database,
+        *,
+        background: bool = True,
+        check_every_seconds: float = 10.0,
+        warm: bool = False,
+        is_busy: Callable[[], bool] = lambda: False,
+    ) -> None:
+        """Nothing is built before the first request.
+
+        With ``warm``, after each (re)build a background thread prepares the panels' answers in idle time (when
+        ``is_busy()`` says no request is being worked out), so that pages rarely compute suggestions themselves.
+        """
         self.database = database
         self.background = background
         self.check_every_seconds = check_every_seconds
+        self.warm = warm
+        self.is_busy = is_busy
+        self.prepared = 0  # answers prepared ahead for the current graph
         self.last_build_seconds: float | None = None
+        self._warming: threading.Thread | None = None
+        self._closing = threading.Event()
         self._graph: PartnerGraph | None = None
         self._version: Version | None = None
         self._checked_at = 0.0
@@ -243,7 +282,65 @@ class SuggestionGraphs:
                 _BUILT[key] = graph
                 while len(_BUILT) > _BUILT_SIZE:
                     _BUILT.popitem(last=False)
+        changed = graph is not self._graph
         self._graph, self._version = graph, version
+        if changed and self.warm and self.background:
+            self._start_warming()
+
+    # -- answers prepared in idle time ---------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Stop preparing answers (at shutdown)."""
+        self._closing.set()
+
+    def _start_warming(self) -> None:
+        if self._warming is not None and self._warming.is_alive():
+            return  # it notices the new graph and starts over
+        self._warming = threading.Thread(target=self._warm_loop, name="suggestion-answers", daemon=True)
+        self._warming.start()
+
+    def _warm_loop(self) -> None:
+        while not self._closing.is_set():
+            graph = self._graph
+            if graph is None:
+                return
+            self.prepared = 0
+            for key, compute in self._warm_work(graph):
+                if not self._wait_until_idle(graph):
+                    break
+                try:
+                    self.answer(graph, key, compute)
+                except Exception:  # a fault here must not stop the others; the page computes it and shows the error
+                    log.exception("preparing the suggestions %r failed", key)
+                self.prepared += 1
+            else:
+                log.info("partner suggestions prepared ahead: %d answers", self.prepared)
+            if self._graph is graph:
+                return
+
+    def _wait_until_idle(self, graph: PartnerGraph) -> bool:
+        """False when the graph was replaced (start over) or the app is closing."""
+        while self.is_busy():
+            if self._closing.is_set() or self._graph is not graph:
+                return False
+            time.sleep(0.002)
+        return not self._closing.is_set() and self._graph is graph
+
+    @staticmethod
+    def _warm_work(graph: PartnerGraph) -> Iterable[Work]:
+        """What the pages ask when nothing was dismissed: newest projects first (panel and gaps), then actors."""
+        count = 0
+        for project_id in sorted(graph.projects, key=lambda node: -int(node)):
+            for work in (_project_work(graph, int(project_id), PANEL_SIZE), *_gap_work(graph, int(project_id), 0)):
+                if count >= WARM_LIMIT:
+                    return
+                count += 1
+                yield work
+        for actor_id in sorted(graph.actors, key=lambda node: -int(node)):
+            if count >= WARM_LIMIT:
+                return
+            count += 1
+            yield _actor_work(graph, int(actor_id), PANEL_SIZE)
 
 
 # -- what the pages and the API show ---------------------------------------------------------------------------
@@ -362,10 +459,7 @@ def project_panel(
     )
     graph = graphs.graph(session)
     try:
-        size = PANEL_SIZE + dismissed
-        suggestions = graphs.answer(
-            graph, ("project", project.id, size), lambda: graph.suggest_for_project(project_id, size)
-        )
+        suggestions = graphs.answer(graph, *_project_work(graph, project_id, PANEL_SIZE + dismissed))
     except UnknownNode:
         return _replace(base, is_ready=False)
     gaps = consortium_gaps(session, graph, project.id, feedback, graphs=graphs) if with_gaps else None
@@ -386,13 +480,8 @@ def consortium_gaps(
     # move up (each candidate's reasons cost a little: the other roles ask for what they show)
     dismissed = _dismissed(feedback)
     missing: dict[str, list[Suggestion]] = {}
-    for roles, size in (
-        ([role for role, _ in CONSORTIUM_ROLES if role != VOLUNTEER_ROLE], GAP_CANDIDATES + dismissed),
-        ([VOLUNTEER_ROLE], VOLUNTEER_POOL + dismissed),
-    ):
-        compute = functools.partial(graph.missing_roles, project_id, roles, size)
-        found = compute() if graphs is None else graphs.answer(graph, ("gaps", project_id, tuple(roles), size), compute)
-        missing.update(found)
+    for key, compute in _gap_work(graph, project_id, dismissed):
+        missing.update(compute() if graphs is None else graphs.answer(graph, key, compute))
     ids = {int(s.actor_id) for candidates in missing.values() for s in candidates}
     rows = {a.id: a for a in session.exec(select(Actor).where(col(Actor.id).in_(ids))).all()} if ids else {}
     gaps = []
@@ -420,8 +509,8 @@ def actor_panel(session: Session, graphs: SuggestionGraphs, actor: Actor, viewer
         dismissed_count=dismissed,
     )
     try:
-        graph, size = graphs.graph(session), PANEL_SIZE + dismissed
-        found = graphs.answer(graph, ("actor", actor.id, size), lambda: graph.suggest_for_actor(actor_id, size))
+        graph = graphs.graph(session)
+        found = graphs.answer(graph, *_actor_work(graph, actor_id, PANEL_SIZE + dismissed))
     except UnknownNode:
         return _replace(base, is_ready=False)
     kept = [p for p in found.projects if feedback.get(("project", int(p.project_id))) != "dismissed"][:PANEL_SIZE]

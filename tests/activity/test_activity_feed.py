@@ -262,3 +262,16 @@ def make_actor_in(database: Database) -> None:
     with database.session() as session:
         make_actor(session, make_viewer(session, "vivant@example.fr"), name="Acteur en direct")
         session.commit()
+
+
+def test_an_open_stream_does_not_count_as_a_request_being_worked_out(app: Litestar, database: Database) -> None:
+    # otherwise one open feed would keep the worker "busy" for ever, and its idle-time work would never run
+    seen: list[int] = []
+
+    def create() -> None:
+        seen.append(app.state.metrics.in_flight)
+        publish(database, {"title": "Projet pendant le flux"})
+
+    asyncio.run(read_stream(app, want=1, when_open=create))
+    assert seen == [0]
+    assert app.state.metrics.in_flight == 0

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from hub.db import Database, make_engine
-from hub.matchmaking.services import SuggestionGraphs, data_version
+from hub.matchmaking.graph import PartnerGraph
+from hub.matchmaking.services import PANEL_SIZE, SuggestionGraphs, _gap_work, data_version
 from hub.migrate import upgrade
-from tests.factories import make_project, make_viewer
+from tests.factories import make_actor, make_project, make_viewer
 
 
 def test_requests_keep_the_last_graph_while_a_change_is_rebuilt_in_the_background(tmp_path: Path) -> None:
@@ -44,3 +48,59 @@ def test_requests_keep_the_last_graph_while_a_change_is_rebuilt_in_the_backgroun
     assert seen <= {(first.id,), (first.id, second.id)}
     assert (first.id, second.id) in seen, "the change reached the graph in the background"
     engine.dispose()
+
+
+def _wait_for(condition: Callable[[], bool], seconds: float = 10.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.01)
+    return condition()
+
+
+def test_answers_are_prepared_in_idle_time_and_start_over_for_a_newer_graph(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'hub.sqlite3'}")
+    upgrade(engine)
+    database = Database(engine)
+    with database.transaction() as session:
+        viewer = make_viewer(session)
+        lab = make_actor(session, viewer, departement="", sectors=[])
+        first = make_project(session, viewer, title="Télésurveillance des patients diabétiques")
+    busy = threading.Event()
+    busy.set()  # a request is being worked out: nothing is prepared meanwhile
+    graphs = SuggestionGraphs(database, check_every_seconds=0.0, warm=True, is_busy=busy.is_set)
+    try:
+        with database.session() as session:
+            graph = graphs.graph(session)
+        assert first.id is not None and lab.id is not None
+        expected = [("project", first.id, PANEL_SIZE), *(key for key, _ in _gap_work(graph, first.id, 0))]
+        expected.append(("actor", lab.id, PANEL_SIZE))
+        time.sleep(0.3)
+        assert graphs.prepared == 0, "it waits while a request is being worked out"
+        busy.clear()
+        assert _wait_for(lambda: graphs.prepared == len(expected))
+
+        def not_prepared() -> Any:
+            raise AssertionError("a page computed an answer that should have been prepared")
+
+        for key in expected:  # what the pages ask is there already, equal to a fresh computation
+            prepared = graphs.answer(graph, key, not_prepared)
+            assert prepared == dict(_warm_work_of(graph))[key]()
+        assert [s.actor_id for s in graphs.answer(graph, expected[0], not_prepared)] == [lab.id]
+
+        with database.transaction() as session:
+            second = make_project(session, viewer, title="Robot de rééducation de la main après un AVC")
+        with database.session() as session:
+            assert _wait_for(lambda: graphs.graph(session) is not graph)
+            newer = graphs.graph(session)
+        assert second.id is not None
+        assert _wait_for(lambda: graphs.prepared == len(expected) + 3), "the newer graph's answers, its project's too"
+        assert graphs.answer(newer, ("project", second.id, PANEL_SIZE), not_prepared) is not None
+    finally:
+        graphs.close()
+        engine.dispose()
+
+
+def _warm_work_of(graph: PartnerGraph) -> list[tuple[Any, Callable[[], Any]]]:
+    return list(SuggestionGraphs._warm_work(graph))

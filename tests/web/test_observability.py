@@ -51,3 +51,11 @@ def test_json_logs_carry_the_request_id() -> None:
     assert payload["request_id"] == "req-42424242"
     assert payload["message"] == "Bonjour Élise"
     assert payload["level"] == "WARNING"
+
+
+def test_requests_in_progress_count_until_their_answer_starts(app: Litestar, client: TestClient[Litestar]) -> None:
+    # background work (partner suggestions prepared ahead) waits while this counter is above zero
+    assert "hub_http_requests_in_progress 1" in client.get("/metrics").text, "the metrics request itself"
+    client.get("/annuaire/n-existe-pas")
+    assert app.state.metrics.in_flight == 0
+    assert not app.state.metrics.is_busy()
