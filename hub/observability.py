@@ -24,6 +24,7 @@ request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 READY_MAX_LAG_SECONDS = 300.0
+QUIET_SECONDS = 0.05  # a worker with no request for this long is idle (see Metrics.is_busy)
 
 
 class RequestIdFilter(logging.Filter):
@@ -78,12 +79,25 @@ class Metrics:
         self.buckets: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0] * (len(LATENCY_BUCKETS) + 1))
         self.latency_sum: dict[tuple[str, str], float] = defaultdict(float)
         # requests being worked out now, until their answer starts (a live feed's endless answer stops counting
-        # once started); changed on the event loop only
+        # once started), and when the last one started or ended; changed on the event loop only
         self.in_flight = 0
+        self.last_activity = time.monotonic()
 
-    def is_busy(self) -> bool:
-        """Whether a request is being answered: background work that competes for the CPU waits for idle time."""
-        return self.in_flight > 0
+    def request_started(self) -> None:
+        """A request arrived (see `is_busy`)."""
+        self.in_flight += 1
+        self.last_activity = time.monotonic()
+
+    def request_answered(self) -> None:
+        """The request's answer started."""
+        self.in_flight -= 1
+        self.last_activity = time.monotonic()
+
+    def is_busy(self, quiet_seconds: float = QUIET_SECONDS) -> bool:
+        """Whether the worker is answering requests: a request is being worked out, or one came or went within
+        `quiet_seconds`. Background work that competes for the CPU (and for Python's GIL, which makes every thread
+        of the process wait) runs only when this is False, so that it takes idle time only."""
+        return self.in_flight > 0 or time.monotonic() - self.last_activity < quiet_seconds
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         """Count one request."""
@@ -137,14 +151,14 @@ class RequestContextMiddleware:
         started = time.perf_counter()
         status = 500
         working = True
-        self.metrics.in_flight += 1
+        self.metrics.request_started()
 
         async def send_with_id(message: Message) -> None:
             nonlocal status, working
             if message["type"] == "http.response.start":
                 if working:
                     working = False
-                    self.metrics.in_flight -= 1
+                    self.metrics.request_answered()
                 status = int(message["status"])
                 message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
             await send(message)
@@ -153,7 +167,7 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             if working:
-                self.metrics.in_flight -= 1
+                self.metrics.request_answered()
             route = scope.get("path_template") or (
                 "static" if str(scope.get("path", "")).startswith("/static/") else "other"
             )

@@ -58,4 +58,5 @@ def test_requests_in_progress_count_until_their_answer_starts(app: Litestar, cli
     assert "hub_http_requests_in_progress 1" in client.get("/metrics").text, "the metrics request itself"
     client.get("/annuaire/n-existe-pas")
     assert app.state.metrics.in_flight == 0
-    assert not app.state.metrics.is_busy()
+    assert not app.state.metrics.is_busy(quiet_seconds=0)
+    assert app.state.metrics.is_busy(quiet_seconds=3600), "a request just went: not idle yet"
