@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from hub.db import Database, make_engine
 from hub.matchmaking.graph import PartnerGraph
@@ -15,11 +17,18 @@ from hub.migrate import upgrade
 from tests.factories import make_actor, make_project, make_viewer
 
 
-def test_requests_keep_the_last_graph_while_a_change_is_rebuilt_in_the_background(tmp_path: Path) -> None:
-    # its own file database: the background thread needs its own connection, which a test transaction cannot give
+@pytest.fixture
+def file_database(tmp_path: Path) -> Iterator[Database]:
+    """Its own file database: the background threads need their own connections, which a test transaction
+    cannot give."""
     engine = make_engine(f"sqlite:///{tmp_path / 'hub.sqlite3'}")
     upgrade(engine)
-    database = Database(engine)
+    yield Database(engine)
+    engine.dispose()
+
+
+def test_requests_keep_the_last_graph_while_a_change_is_rebuilt_in_the_background(file_database: Database) -> None:
+    database = file_database
     with database.transaction() as session:
         viewer = make_viewer(session)
         first = make_project(session, viewer, title="Télésurveillance des patients diabétiques")
@@ -47,7 +56,6 @@ def test_requests_keep_the_last_graph_while_a_change_is_rebuilt_in_the_backgroun
         assert graphs.graph(session) is graph, "an unchanged database keeps the same graph"
     assert seen <= {(first.id,), (first.id, second.id)}
     assert (first.id, second.id) in seen, "the change reached the graph in the background"
-    engine.dispose()
 
 
 def _wait_for(condition: Callable[[], bool], seconds: float = 10.0) -> bool:
@@ -59,10 +67,8 @@ def _wait_for(condition: Callable[[], bool], seconds: float = 10.0) -> bool:
     return condition()
 
 
-def test_answers_are_prepared_in_idle_time_and_start_over_for_a_newer_graph(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'hub.sqlite3'}")
-    upgrade(engine)
-    database = Database(engine)
+def test_answers_are_prepared_in_idle_time_and_start_over_for_a_newer_graph(file_database: Database) -> None:
+    database = file_database
     with database.transaction() as session:
         viewer = make_viewer(session)
         lab = make_actor(session, viewer, departement="", sectors=[])
@@ -99,7 +105,6 @@ def test_answers_are_prepared_in_idle_time_and_start_over_for_a_newer_graph(tmp_
         assert graphs.answer(newer, ("project", second.id, PANEL_SIZE), not_prepared) is not None
     finally:
         graphs.close()
-        engine.dispose()
 
 
 def _warm_work_of(graph: PartnerGraph) -> list[tuple[Any, Callable[[], Any]]]:
