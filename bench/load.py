@@ -68,6 +68,20 @@ def _slugs(url: str, limit: int) -> list[str]:
         page += 1
 
 
+def _wait_for_prepared_suggestions(base: str, timeout: float = 300.0) -> tuple[int, float]:
+    """Poll /metrics (each poll reaches one of the workers) until every worker reports the same, unchanging count
+    of partner suggestions prepared ahead; (that count, seconds waited). Exits when it does not settle in time."""
+    started = time.monotonic()
+    history: list[int] = []
+    while time.monotonic() - started < timeout:
+        found = re.search(r"^hub_suggestions_prepared (\d+)", httpx.get(f"{base}/metrics").text, re.MULTILINE)
+        history = [*history[-19:], int(found.group(1)) if found else -1]
+        if len(history) == 20 and history[0] > 0 and len(set(history)) == 1:
+            return history[0], time.monotonic() - started
+        time.sleep(0.25)
+    sys.exit(f"the workers did not finish preparing their suggestions within {timeout:g} s (last counts {history})")
+
+
 def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -190,6 +204,12 @@ def main() -> None:
     parser.add_argument(
         "--pages", type=int, default=0, help="draw actor and project pages from the first N of each list (0: all)"
     )
+    parser.add_argument(
+        "--steady",
+        action="store_true",
+        help="after the warm-up, wait until both workers have prepared their partner suggestions (steady state) "
+        "instead of starting right after the cold start",
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install -y wrk")
@@ -232,6 +252,7 @@ def main() -> None:
             projects = _slugs(f"{base}/api/v1/projects", args.pages)
             asyncio.run(_open_model(base, args.rate / 4, 8, actors, projects))  # warm-up, below capacity
             time.sleep(2)
+            prepared = _wait_for_prepared_suggestions(base) if args.steady else None
             results = asyncio.run(_open_model(base, args.rate, args.seconds, actors, projects))
             wrk = _wrk(f"{base}/api/v1/actors?per_page=20", args.wrk_seconds)
         finally:
@@ -260,10 +281,18 @@ def main() -> None:
     lines = [
         "### Load test — 2 workers, PostgreSQL 15, loopback",
         "",
-        f"- Command: `.venv/bin/python -m bench.load --rate {args.rate:g} --seconds {args.seconds:g} --wrk-seconds {args.wrk_seconds}`",
+        f"- Command: `.venv/bin/python -m bench.load --rate {args.rate:g} --seconds {args.seconds:g} --wrk-seconds {args.wrk_seconds}"
+        + (" --steady`" if args.steady else "`"),
         "- Data: the seed (`hub setup` into a temporary PostgreSQL database), HUB_MODE=production, HUB_WORKERS=2; "
         f"actor and project pages drawn at random from {len(actors):,} actors and {len(projects):,} projects",
         f"- Date: {today}; machine: {platform.machine()}, {os.cpu_count()} cores, shared (noisy); load generator on the same cores",
+        (
+            f"- Steady state: the run started once both workers had prepared their partner suggestions "
+            f"({prepared[0]:,} answers each, after {prepared[1]:.0f} s of waiting)"
+            if prepared
+            else "- Cold start: the run starts 2 s after an 8 s warm-up at a quarter of the rate; partner suggestions "
+            "are prepared only in idle time (HUB_SUGGESTIONS_WARM), so most actor and project pages compute theirs"
+        ),
         "",
         f"Mixed pages at a fixed rate of {args.rate:g} req/s for {args.seconds:g} s: {len(all_ok)} answered 200 "
         f"within {REQUEST_TIMEOUT:g} s, {errors_total} errors or timeouts, {unanswered} still unanswered "
