@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, update
+from sqlalchemy import and_, delete, or_, update
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
@@ -402,13 +402,18 @@ def _restore(session: Session, project: Project, state: Mapping[str, Any]) -> No
 def project_duplicates(session: Session, project: Project) -> dict[str, Any]:
     """What a project page shows about duplicates: its twins and the projects merged into it."""
     assert project.id is not None
-    twin_rows = session.exec(
-        select(ProjectTwin).where(
-            or_(col(ProjectTwin.project_a_id) == project.id, col(ProjectTwin.project_b_id) == project.id)
+    this_one = project.id
+    twins = session.exec(  # one query: the projects on the other side of this project's twin links
+        select(Project)
+        .join(
+            ProjectTwin,
+            or_(
+                and_(col(ProjectTwin.project_a_id) == this_one, col(ProjectTwin.project_b_id) == col(Project.id)),
+                and_(col(ProjectTwin.project_b_id) == this_one, col(ProjectTwin.project_a_id) == col(Project.id)),
+            ),
         )
+        .order_by(col(Project.title))
     ).all()
-    twin_ids = [t.project_b_id if t.project_a_id == project.id else t.project_a_id for t in twin_rows]
-    twins = session.exec(select(Project).where(col(Project.id).in_(twin_ids)).order_by(col(Project.title))).all()
     merges = session.exec(
         select(ProjectMerge, Project)
         .join(Project, col(Project.id) == col(ProjectMerge.merged_id))
