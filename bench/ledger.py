@@ -33,8 +33,10 @@ from sqlalchemy.engine import make_url
 from hub.accounts.models import Account, Person
 from hub.db import Database, make_engine, utcnow
 from hub.directory.models import Actor, ActorKind, ActorMembership, MembershipStatus
+from hub.ledger.book import ACCOUNTS
 from hub.ledger.chain import GENESIS_HASH, entry_hash
-from hub.ledger.posting import ACCOUNTS, Leg, core_committer, post_transfers, service_committer
+from hub.ledger.once import service_committer
+from hub.ledger.posting import Leg, core_committer, post_transfers
 from hub.ledger.rules import Refusal
 from hub.ledger.services import create_convention, decide_deposit, declare_interests, request_deposit
 from hub.ledger.verification import verify_ledger

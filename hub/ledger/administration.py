@@ -16,6 +16,7 @@ from hub.db import utcnow
 from hub.directory.models import Actor
 from hub.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from hub.ledger import services
+from hub.ledger.book import payload_digest
 from hub.ledger.models import (
     Convention,
     ConventionApprover,
@@ -25,7 +26,6 @@ from hub.ledger.models import (
     LedgerRequest,
     StakeRule,
 )
-from hub.ledger.posting import payload_digest
 from hub.ledger.rules import Refusal, Rule
 from hub.ledger.shapes import ConventionInput, ConventionTerms, DeclarationInput
 from hub.projects.models import Project

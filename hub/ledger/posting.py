@@ -1,205 +1,50 @@
-"""The one way to write the ledger: a write transaction, ordered row locks, per-account hash chains, idempotency keys.
+"""The ledger core: transfers by account code, for callers that only move value (`post_transfers`, `decide_link`).
 
-Two entry points share the same book-keeping (`Book`, SQLAlchemy Core, a handful of statements per transaction):
-- `post_transfers` / `decide_link`: the ledger core, by account code, for callers that only move value;
-- `run_once` + `lock` + `journal`: the business services (deposits, uses, stakes), which check their own rules in an
-  ORM session first and then journal through the same `Book`.
-
-No global row is locked: writers of disjoint accounts run in parallel on PostgreSQL; writers of one account queue
-on its row lock (taken in ascending id order, so no deadlock). On SQLite every write transaction is BEGIN IMMEDIATE.
+Each request is checked, locks its accounts (one statement, ascending id order) and writes its transfers, entries and
+idempotency key through the driver's own cursor (fixed SQL strings, a handful of statements per transaction).
 
 Group commit (`hub.ledger.committer`): concurrent callers of one process share transactions. The caller at the head
 of the queue runs the requests waiting behind it in one transaction and answers each of them only once it has
-committed; a lone caller runs alone at once, exactly as before. A core batch (`run_batch`) locks all its accounts in
-one statement, acts in memory (a refused request has written nothing) and writes everything in one statement on
-PostgreSQL; a services batch (`run_service_batch`) gives each call a savepoint. On an error a batch rolls back whole
-and its requests run one by one.
+committed; a lone caller runs alone at once. A core batch (`run_batch`) locks all its accounts in one statement, acts
+in memory (a refused request has written nothing) and writes everything in one statement on PostgreSQL. On an error
+a batch rolls back whole and its requests run one by one. The business services write through `hub.ledger.once`.
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import logging
 import re
 import secrets
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlmodel import Session, col
-from sqlmodel import select as orm_select
 
 from hub.db import Database, utcnow
-from hub.ledger.chain import entry_hash
-from hub.ledger.committer import GroupCommitter, Outcome, committer_for
-from hub.ledger.models import (
-    AccountKind,
-    EntryPhase,
-    LedgerAccount,
-    LedgerEntry,
-    LedgerRequest,
-    LedgerTransfer,
-    TransferKind,
-    TransferStatus,
-    Unit,
+from hub.ledger.book import (
+    MAX_ATTEMPTS,
+    AccountRow,
+    Book,
+    check_key,
+    committer_of,
+    ensure_account,
+    outcome_of,
+    payload_digest,
+    replay,
+    retryable,
+    sqlite_writer,
 )
+from hub.ledger.committer import GroupCommitter, Outcome
+from hub.ledger.models import AccountKind, EntryPhase, TransferKind, TransferStatus, Unit
 from hub.ledger.rules import Refusal, Rule
 
-Action = Callable[[Session], dict[str, Any]]
 _LOG = logging.getLogger(__name__)
-MAX_ATTEMPTS = 20
-ACCOUNTS = cast(Table, LedgerAccount.__table__)  # type: ignore[attr-defined]
-ENTRIES = cast(Table, LedgerEntry.__table__)  # type: ignore[attr-defined]
-TRANSFERS = cast(Table, LedgerTransfer.__table__)  # type: ignore[attr-defined]
-REQUESTS = cast(Table, LedgerRequest.__table__)  # type: ignore[attr-defined]
-
-
-# SQLite has one writer at a time; queueing this process's writers on a mutex spares them the busy handler's
-# sleeps (tail latency of seconds under load). Other processes still wait on BEGIN IMMEDIATE.
-_SQLITE_WRITERS: dict[str, threading.Lock] = {}
-_REGISTRY_LOCK = threading.Lock()
-
-_LOCK_ACCOUNTS = (
-    select(
-        ACCOUNTS.c.id,
-        ACCOUNTS.c.code,
-        ACCOUNTS.c.unit,
-        ACCOUNTS.c.is_source,
-        ACCOUNTS.c.balance,
-        ACCOUNTS.c.reserved,
-        ACCOUNTS.c.seq,
-        ACCOUNTS.c.head_hash,
-    )
-    .order_by(ACCOUNTS.c.id)
-    .with_for_update()
-)
-_UPDATE_ACCOUNT = (
-    update(ACCOUNTS)
-    .where(ACCOUNTS.c.id == bindparam("account_id"))
-    .values(
-        balance=bindparam("new_balance"),
-        reserved=bindparam("new_reserved"),
-        seq=bindparam("new_seq"),
-        head_hash=bindparam("new_head"),
-    )
-)
-
-
-@dataclass(slots=True)
-class AccountRow:
-    """A locked account row, changed in memory and written back by `Book.write`."""
-
-    id: int
-    code: str
-    unit: str
-    is_source: bool
-    balance: int
-    reserved: int
-    seq: int
-    head_hash: str
-    touched: bool = False
-
-
-@dataclass
-class Book:
-    """The accounts one write transaction has locked and the journal entries it has yet to write."""
-
-    connection: Connection
-    accounts: dict[int, AccountRow] = field(default_factory=dict)
-    pending_entries: list[dict[str, Any]] = field(default_factory=list)
-
-    def lock(self, account_ids: Iterable[int]) -> None:
-        """Lock the accounts not locked yet, by ascending id (one fixed order: no deadlock), fresh from the database."""
-        wanted = sorted(set(account_ids) - self.accounts.keys())
-        if wanted:
-            self._load(self.connection.execute(_LOCK_ACCOUNTS.where(ACCOUNTS.c.id.in_(wanted))))
-
-    def _load(self, rows: Iterable[Any]) -> None:
-        for row in rows:
-            self.accounts[row.id] = AccountRow(*row)
-
-    def load_rows(self, rows: Iterable[Any]) -> None:
-        """Rows of `_SQL_ACCOUNTS` as the driver returns them (SQLite's booleans are integers)."""
-        for row in rows:
-            self.accounts[row[0]] = AccountRow(row[0], row[1], row[2], bool(row[3]), *row[4:])
-
-    def apply(
-        self, transfer_id: int, debit_id: int, credit_id: int, amount: int, phase: EntryPhase, *, was_pending: bool
-    ) -> None:
-        """Journal one phase of a transfer (two zero-sum legs) on the locked balances, refusing overdrafts."""
-        debit, credit = self.accounts[debit_id], self.accounts[credit_id]
-        if phase is EntryPhase.PENDING:
-            if not debit.is_source and debit.balance - debit.reserved < amount:
-                raise Refusal(Rule.INSUFFICIENT_BALANCE)
-            debit.reserved += amount
-            legs = ((debit, -amount), (credit, amount))
-        elif phase is EntryPhase.VOID:
-            debit.reserved -= amount
-            legs = ((debit, amount), (credit, -amount))
-        else:
-            if was_pending:
-                debit.reserved -= amount
-            elif not debit.is_source and debit.balance - debit.reserved < amount:
-                raise Refusal(Rule.INSUFFICIENT_BALANCE)
-            debit.balance -= amount
-            credit.balance += amount
-            legs = ((debit, -amount), (credit, amount))
-        now = utcnow()
-        stamp = now.isoformat()
-        for account, delta in legs:
-            account.seq += 1
-            digest = entry_hash(
-                account=account.code,
-                seq=account.seq,
-                transfer_id=transfer_id,
-                phase=phase.value,
-                delta=delta,
-                created_at=stamp,
-                prev_hash=account.head_hash,
-            )
-            self.pending_entries.append(
-                {
-                    "transfer_id": transfer_id,
-                    "account_id": account.id,
-                    "account_seq": account.seq,
-                    "phase": phase.value,
-                    "delta": delta,
-                    "created_at": now,
-                    "prev_hash": account.head_hash,
-                    "hash": digest,
-                }
-            )
-            account.head_hash, account.touched = digest, True
-
-    def write(self) -> None:
-        """Write the buffered entries and the changed account rows (two statements)."""
-        if not self.pending_entries:
-            return
-        self.connection.execute(insert(ENTRIES), self.pending_entries)
-        self.pending_entries = []
-        changed = [
-            {
-                "account_id": a.id,
-                "new_balance": a.balance,
-                "new_reserved": a.reserved,
-                "new_seq": a.seq,
-                "new_head": a.head_hash,
-            }
-            for a in self.accounts.values()
-            if a.touched
-        ]
-        self.connection.execute(_UPDATE_ACCOUNT, changed)
-        for account in self.accounts.values():
-            account.touched = False
 
 
 # --- The ledger core -------------------------------------------------------------------------------------------
@@ -354,7 +199,7 @@ def transfer_request(key: str, legs: Sequence[Leg], *, pending: bool = False) ->
     """The request `post_transfers` runs (refuses at once an empty posting or a missing key)."""
     if not legs:
         raise Refusal(Rule.NOT_FOUND)
-    _check_key(key)
+    check_key(key)
     payload: dict[str, Any] = {
         "legs": [[leg.debit, leg.credit, leg.amount, leg.kind.value, leg.holder] for leg in legs],
         "pending": pending,
@@ -417,7 +262,7 @@ def transfer_request(key: str, legs: Sequence[Leg], *, pending: bool = False) ->
 
 def decision_request(key: str, link_id: str, *, post: bool, decided_by: str = "") -> CoreRequest:
     """The request `decide_link` runs."""
-    _check_key(key)
+    check_key(key)
     payload = {"link": link_id, "post": post, "by": decided_by}
 
     def targets(raw: _Raw) -> tuple[list[str], list[int]]:
@@ -456,14 +301,14 @@ def _run_core(database: Database, call: CoreRequest) -> dict[str, Any]:
     assert errors is not None
     for attempt in range(MAX_ATTEMPTS):
         try:
-            with _sqlite_writer(database):
+            with sqlite_writer(database):
                 return _core_attempt(database, call)
         except _Duplicate:  # our work was rolled back; answer with the first outcome
             with _raw_transaction(database, write=False) as raw:
                 stored = raw.one(_SQL_REQUEST, {"key": call.key})
-            return _replay(stored[0], raw.loads(stored[1]), call.digest)
+            return replay(stored[0], raw.loads(stored[1]), call.digest)
         except errors.OperationalError as exc:  # a deadlock or a busy database: the transaction rolled back whole
-            if attempt == MAX_ATTEMPTS - 1 or not _retryable(exc):
+            if attempt == MAX_ATTEMPTS - 1 or not retryable(exc):
                 raise
             time.sleep(0.002 * (attempt + 1))
     raise AssertionError("unreachable")
@@ -505,25 +350,7 @@ def _core_attempt(database: Database, call: CoreRequest) -> dict[str, Any]:
 
 def core_committer(database: Database) -> GroupCommitter[CoreRequest] | None:
     """This process's committer of ledger-core requests for the database (None on a test connection)."""
-    return _committer(database, "ledger-core")
-
-
-def service_committer(database: Database) -> GroupCommitter[ServiceCall] | None:
-    """This process's committer of business-service calls (`run_once`) for the database (None on a test connection)."""
-    return _committer(database, "ledger-services")
-
-
-def _committer(database: Database, purpose: str) -> GroupCommitter[Any] | None:
-    """The committer of this process for `purpose` on the database; None on a test connection (one transaction)."""
-    bind = database.bind
-    if isinstance(bind, Connection):
-        return None
-    url = bind.url
-    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
-        place: Any = id(bind)  # an in-memory database belongs to its engine alone
-    else:
-        place = url.render_as_string(hide_password=False)  # every engine of this process on that database
-    return committer_for((purpose, place))
+    return committer_of(database, "ledger-core")
 
 
 def _submit(database: Database, request: CoreRequest) -> dict[str, Any]:
@@ -533,13 +360,6 @@ def _submit(database: Database, request: CoreRequest) -> dict[str, Any]:
         return _run_core(database, request)
     result: dict[str, Any] = committer.submit(request, functools.partial(run_batch, database))
     return result
-
-
-def _outcome(run: Callable[[], dict[str, Any]]) -> Outcome:
-    try:
-        return True, run()
-    except Exception as exc:  # each caller gets its own refusal or error
-        return False, exc
 
 
 def run_batch(database: Database, calls: Sequence[CoreRequest]) -> list[Outcome]:
@@ -553,17 +373,17 @@ def run_batch(database: Database, calls: Sequence[CoreRequest]) -> list[Outcome]
     one, each in its own transaction with its own retries, so that one bad request cannot fail the others.
     """
     if len(calls) == 1:
-        return [_outcome(functools.partial(_run_core, database, calls[0]))]
+        return [outcome_of(functools.partial(_run_core, database, calls[0]))]
     for _ in range(3):
         try:
-            with _sqlite_writer(database):
+            with sqlite_writer(database):
                 return _core_batch_attempt(database, calls)
         except _Duplicate:
             continue
         except Exception:
             _LOG.info("ledger batch of %d requests failed; running them one by one", len(calls), exc_info=True)
             break
-    return [_outcome(functools.partial(_run_core, database, call)) for call in calls]
+    return [outcome_of(functools.partial(_run_core, database, call)) for call in calls]
 
 
 def _core_batch_attempt(database: Database, calls: Sequence[CoreRequest]) -> list[Outcome]:
@@ -622,10 +442,10 @@ def _core_batch_attempt(database: Database, calls: Sequence[CoreRequest]) -> lis
             answers.append(outcomes[index])
         elif first is not None:  # the same key twice in one batch: the second is a retry of the first
             outcome = json.loads(raw.dump(_stored_outcome(outcomes[first])))
-            answers.append(_outcome(functools.partial(_replay, calls[first].digest, outcome, call.digest)))
+            answers.append(outcome_of(functools.partial(replay, calls[first].digest, outcome, call.digest)))
         else:
             payload_hash, outcome = stored[call.key]
-            answers.append(_outcome(functools.partial(_replay, payload_hash, outcome, call.digest)))
+            answers.append(outcome_of(functools.partial(replay, payload_hash, outcome, call.digest)))
     return answers
 
 
@@ -870,214 +690,3 @@ def _raw_transaction(database: Database, *, write: bool = True) -> Iterator[_Raw
             dbapi_connection.commit()
         else:
             raw.run("COMMIT")
-
-
-# --- The business services' path ------------------------------------------------------------------------------
-
-
-@contextmanager
-def _sqlite_writer(database: Database) -> Iterator[None]:
-    if database.dialect_name != "sqlite" or isinstance(database.bind, Connection):
-        yield
-        return
-    with _REGISTRY_LOCK:
-        lock = _SQLITE_WRITERS.setdefault(str(database.bind.url), threading.Lock())
-    with lock:
-        yield
-
-
-def begin_write(session: Session) -> None:
-    """Take SQLite's write lock now (BEGIN IMMEDIATE), so no read-then-write upgrade can fail mid-transaction."""
-    connection = session.connection()
-    if connection.dialect.name != "sqlite" or isinstance(session.bind, Connection):
-        return  # PostgreSQL locks rows below; a test connection is one transaction already
-    # hub.db makes SQLAlchemy emit a deferred BEGIN; swap it for an immediate one before any statement.
-    connection.exec_driver_sql("ROLLBACK")
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
-
-
-def ensure_account(session: Session, code: str, kind: AccountKind, unit: Unit, *, is_source: bool = False) -> int:
-    """The id of the account `code`, created if missing (safe when two requests create it at once)."""
-    found = session.exec(orm_select(LedgerAccount.id).where(col(LedgerAccount.code) == code)).first()
-    if found is not None:
-        return found
-    try:
-        with session.begin_nested():
-            account = LedgerAccount(code=code, kind=kind, unit=unit, is_source=is_source)
-            session.add(account)
-    except IntegrityError:
-        return int(session.exec(orm_select(LedgerAccount.id).where(col(LedgerAccount.code) == code)).one() or 0)
-    assert account.id is not None
-    return account.id
-
-
-def lock(session: Session, account_ids: Sequence[int]) -> Book:
-    """Lock the accounts by ascending id in the session's transaction; returns the book to journal on them."""
-    book = Book(session.connection())
-    book.lock(account_ids)
-    return book
-
-
-def journal(book: Book, transfer: LedgerTransfer, phase: EntryPhase) -> None:
-    """Write one phase of a transfer (two zero-sum legs) and apply it to the locked balances, refusing overdrafts."""
-    assert transfer.id is not None
-    book.lock([transfer.debit_account_id, transfer.credit_account_id])
-    book.apply(
-        transfer.id,
-        transfer.debit_account_id,
-        transfer.credit_account_id,
-        transfer.amount,
-        phase,
-        was_pending=transfer.status == TransferStatus.PENDING,
-    )
-    book.write()
-
-
-def payload_digest(operation: str, payload: dict[str, Any]) -> str:
-    """What a key promises: the SHA-256 of the operation and its canonical payload."""
-    body = json.dumps({"operation": operation, "payload": payload}, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(body.encode()).hexdigest()
-
-
-def _check_key(key: object) -> None:
-    if not isinstance(key, str) or not key.strip() or len(key) > 100:
-        raise Refusal(Rule.KEY_MISSING)
-
-
-def run_once(database: Database, key: str, operation: str, payload: dict[str, Any], action: Action) -> dict[str, Any]:
-    """Run `action` at most once per key: a retry gets the first outcome (a refusal too); another payload is refused.
-
-    Concurrent callers of one process share transactions (group commit, see `run_service_batch`).
-    """
-    call = service_call(key, operation, payload, action)
-    committer = service_committer(database)
-    if committer is None:
-        return _run_once_alone(database, call)
-    result: dict[str, Any] = committer.submit(call, functools.partial(run_service_batch, database))
-    return result
-
-
-@dataclass(slots=True)
-class ServiceCall:
-    """One call of a business service: its key, what the key promises, the action to run in the transaction."""
-
-    key: str
-    operation: str
-    digest: str
-    action: Action
-
-
-def service_call(key: str, operation: str, payload: dict[str, Any], action: Action) -> ServiceCall:
-    """The call `run_once` runs (refuses at once a missing key)."""
-    _check_key(key)
-    return ServiceCall(key, operation, payload_digest(operation, payload), action)
-
-
-def _run_once_alone(database: Database, call: ServiceCall) -> dict[str, Any]:
-    for attempt in range(MAX_ATTEMPTS):
-        try:
-            with _sqlite_writer(database):
-                return _attempt(database, call.key, call.operation, call.digest, call.action)
-        except (IntegrityError, OperationalError) as exc:
-            # Same key inserted concurrently, a deadlock or a busy database: the transaction rolled back whole.
-            if attempt == MAX_ATTEMPTS - 1 or not _retryable(exc):
-                raise
-            time.sleep(0.002 * (attempt + 1))
-    raise AssertionError("unreachable")
-
-
-def run_service_batch(database: Database, calls: Sequence[ServiceCall]) -> list[Outcome]:
-    """Run the business services' calls of a batch in ONE transaction, each in a savepoint of its own.
-
-    A refusal rolls its call back to the savepoint and is stored under the key like any outcome; a repeated key
-    gets the first outcome. Each call reads the database afresh (the session's objects are expired first), as it
-    would in a transaction of its own. On any error (a concurrent twin of a key, a deadlock, a bad request) the
-    batch rolls back whole and its calls run one by one, each with its own retries.
-    """
-    if len(calls) == 1:
-        return [_outcome(functools.partial(_run_once_alone, database, calls[0]))]
-    try:
-        with _sqlite_writer(database):
-            return _services_batch_attempt(database, calls)
-    except Exception:
-        _LOG.info("ledger batch of %d requests failed; running them one by one", len(calls), exc_info=True)
-    return [_outcome(functools.partial(_run_once_alone, database, call)) for call in calls]
-
-
-def _services_batch_attempt(database: Database, calls: Sequence[ServiceCall]) -> list[Outcome]:
-    outcomes: list[Outcome] = []
-    firsts: dict[str, tuple[str, dict[str, Any] | None]] = {}  # key -> (payload hash, outcome) stored or made
-    with database.transaction() as session:
-        begin_write(session)
-        for call in calls:
-            session.expire_all()
-            first = firsts.get(call.key)
-            if first is None:
-                existing = session.get(LedgerRequest, call.key)
-                if existing is not None:
-                    first = firsts[call.key] = (existing.payload_hash, existing.outcome)
-            if first is not None:
-                outcomes.append(_outcome(functools.partial(_replay, first[0], _copy(first[1]), call.digest)))
-                continue
-            request = LedgerRequest(key=call.key, operation=call.operation, payload_hash=call.digest)
-            session.add(request)
-            session.flush()
-            outcome: Outcome
-            try:
-                with session.begin_nested():
-                    result = call.action(session)
-                request.outcome, outcome = {"result": result}, (True, result)
-            except Refusal as exc:
-                request.outcome, outcome = {"rule": exc.rule.value}, (False, exc)
-            session.add(request)
-            session.flush()  # before the next call expires the session's objects
-            firsts[call.key] = (call.digest, _copy(request.outcome))
-            outcomes.append(outcome)
-    return outcomes
-
-
-def _copy(outcome: dict[str, Any] | None) -> dict[str, Any] | None:
-    """An outcome as a replay reads it back (JSON), not shared between callers."""
-    loaded: dict[str, Any] | None = json.loads(json.dumps(outcome))
-    return loaded
-
-
-def _retryable(exc: Exception) -> bool:
-    text = str(exc).lower()
-    if isinstance(exc, IntegrityError):
-        return "ledger_request" in text or "pk_ledger_request" in text or "uq_ledger_account_code" in text
-    return "locked" in text or "busy" in text or "deadlock" in text or "serializ" in text
-
-
-def _attempt(database: Database, key: str, operation: str, digest: str, action: Action) -> dict[str, Any]:
-    refusal: Refusal | None = None
-    result: dict[str, Any] = {}
-    with database.transaction() as session:
-        begin_write(session)
-        existing = session.get(LedgerRequest, key)
-        if existing is not None:
-            return _replay(existing.payload_hash, existing.outcome, digest)
-        request = LedgerRequest(key=key, operation=operation, payload_hash=digest)
-        session.add(request)
-        session.flush()  # PostgreSQL: a concurrent request with this key now waits for us, then replays
-        try:
-            with session.begin_nested():
-                result = action(session)
-            request.outcome = {"result": result}
-        except Refusal as exc:
-            refusal = exc
-            request.outcome = {"rule": exc.rule.value}
-        session.add(request)
-    if refusal is not None:
-        raise refusal
-    return result
-
-
-def _replay(payload_hash: str, outcome: dict[str, Any] | None, digest: str) -> dict[str, Any]:
-    if payload_hash != digest:
-        raise Refusal(Rule.KEY_REUSED)
-    outcome = outcome or {}
-    if "rule" in outcome:
-        raise Refusal(Rule(outcome["rule"]))
-    result: dict[str, Any] = outcome["result"]
-    return result

@@ -14,6 +14,7 @@ from hub.accounts.models import AccountRole, Person, Role
 from hub.db import Database, utcnow
 from hub.directory.models import ActorMembership, MembershipStatus
 from hub.ledger.balance import NotEnoughHours, allocate_oldest_first, stake_units, within_cap
+from hub.ledger.book import ensure_account, journal, lock
 from hub.ledger.models import (
     AccountKind,
     Convention,
@@ -29,7 +30,7 @@ from hub.ledger.models import (
     TransferStatus,
     Unit,
 )
-from hub.ledger.posting import ensure_account, journal, lock, run_once
+from hub.ledger.once import run_once
 from hub.ledger.rules import Refusal, Rule
 from hub.projects.models import Project
 

@@ -14,19 +14,17 @@ import pytest
 from sqlmodel import Session, col, func, select
 
 from hub.db import Database, make_engine
+from hub.ledger.book import ensure_account
 from hub.ledger.committer import GroupCommitter, Outcome
 from hub.ledger.models import AccountKind, LedgerAccount, LedgerEntry, LedgerRequest, Unit
+from hub.ledger.once import run_service_batch, service_call, service_committer
 from hub.ledger.posting import (
     Leg,
     core_committer,
     decision_request,
-    ensure_account,
     open_account,
     post_transfers,
     run_batch,
-    run_service_batch,
-    service_call,
-    service_committer,
     transfer_request,
 )
 from hub.ledger.rules import Refusal, Rule
