@@ -68,6 +68,9 @@ def _hub_environment(var_dir: Path, port: int) -> dict[str, str]:
         HUB_PORT=str(port),
         HUB_WORKERS="1",
         HUB_LOG_LEVEL="WARNING",
+        # the journeys change the catalogue every few pages, and each change would set the worker preparing
+        # suggestions again for the whole seed, taking a core from the tests running beside (tested on its own)
+        HUB_SUGGESTIONS_WARM="false",
         PYTHONUNBUFFERED="1",
     )
     return env
