@@ -7,8 +7,9 @@ busy actors discounted: RP3beta), text similarity (members of the projects close
 similarity of each actor's own projects), sector and territory fit (the report values short local circuits), the
 roles a consortium lacks and the lab's verification. That weighted sum is the first stage; the second stage
 (``rerank``) re-ranks its best candidates with small boosted trees fitted on IMI consortia, which also read each
-candidate's best project, its period of activity and how its kind and country fit the consortium. Suggestions to an
-actor blend projects sharing members and text. Weights live in ``scoring.Weights``, tuned on IMI consortia.
+candidate's best project, its period of activity and how its kind and country fit the consortium; with
+``Weights.learn`` the trees are fitted (or corrected) at build time on the graph's own participations instead
+(``learn``). Suggestions to an actor blend projects sharing members and text. Weights live in ``scoring.Weights``, tuned on IMI consortia.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import networkx as nx
 import numpy as np
 from scipy import sparse
 
-from hub.matchmaking import reasons, rerank
+from hub.matchmaking import learn, reasons, rerank
 from hub.matchmaking.features import Attributes, BoolArray, IntArray, Tables, index_of, ordered, unmet_masks
 from hub.matchmaking.roles import NEED_PROVIDERS
 from hub.matchmaking.scoring import (
@@ -117,7 +118,7 @@ def build_graph(
     rows = np.fromiter((project_index[p] for p, _ in pairs), dtype=np.int64, count=len(pairs))
     cols = np.fromiter((actor_index[a] for _, a in pairs), dtype=np.int64, count=len(pairs))
     incidence = sparse.csr_matrix((np.ones(len(pairs)), (rows, cols)), shape=(len(projects), len(actors)))
-    return PartnerGraph(
+    graph = PartnerGraph(
         projects=projects,
         actors=actors,
         incidence=incidence,
@@ -126,6 +127,11 @@ def build_graph(
         labels=tuple(labels.get(p, str(p)) for p in projects),
         weights=weights or Weights(),
     )
+    if graph.weights.rerank and graph.weights.learn:
+        start = rerank_model() if graph.weights.learn_from_shipped else None
+        # correcting fitted trees needs fewer rounds than growing them from nothing
+        graph.use_trees(learn.fit_own_trees(graph, learn.Learning(start=start, rounds=50 if start else 200)))
+    return graph
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +194,25 @@ class PartnerGraph:
         # the last few project queries: a project page asks for suggestions, then for the roles it lacks
         self._recent: OrderedDict[int, _ProjectQuery] = OrderedDict()
         self._recent_lock = threading.Lock()
+        self._trees: rerank.Trees | None = None
+
+    def with_incidence(self, incidence: sparse.csr_matrix) -> PartnerGraph:
+        """The same projects, actors, texts and attributes with other participations (to learn from hidden ones)."""
+        return PartnerGraph(
+            projects=self._projects,
+            actors=self._actors,
+            incidence=incidence,
+            terms=self._terms,
+            tables=self._tables,
+            labels=self._labels,
+            weights=self._weights,
+        )
+
+    def use_trees(self, trees: rerank.Trees | None) -> None:
+        """Re-rank with these trees (fitted on this graph at build time) instead of the shipped ones."""
+        self._trees = trees
+        with self._recent_lock:
+            self._recent.clear()
 
     # -- inspection ----------------------------------------------------------------------------------------------
 
@@ -200,6 +225,21 @@ class PartnerGraph:
     def actors(self) -> tuple[NodeId, ...]:
         """Actor ids, in their tie-breaking order."""
         return self._actors
+
+    @property
+    def incidence(self) -> sparse.csr_matrix:
+        """Project x actor matrix, 1.0 per participation (rows and columns in the order of the ids above)."""
+        return self._incidence
+
+    @property
+    def weights(self) -> Weights:
+        """The weights of the first stage and the re-ranking options."""
+        return self._weights
+
+    @property
+    def trees(self) -> rerank.Trees | None:
+        """The trees that re-rank this graph's suggestions: fitted on its own participations, else shipped ones."""
+        return self._trees if self._trees is not None else rerank_model()
 
     def members(self, project_id: NodeId) -> tuple[NodeId, ...]:
         """Actors taking part in a project."""
@@ -232,9 +272,9 @@ class PartnerGraph:
     def rerank_features(self, project_id: NodeId, depth: int | None = None) -> tuple[list[NodeId], FloatArray]:
         """The first stage's ``depth`` best actors for a project and their second-stage features (to fit the trees)."""
         p = self._project(project_id)
-        stage = self._first_stage(p)
+        stage = self.first_stage(p)
         chosen = best(stage.scores, stage.allowed, depth or self._weights.rerank_depth)
-        return [self._actors[a] for a in chosen.tolist()], self._candidate_features(p, stage, chosen)
+        return [self._actors[a] for a in chosen.tolist()], self.candidate_features(p, stage, chosen)
 
     def missing_roles(
         self, project_id: NodeId, required_roles: Iterable[str], k: int = 5
@@ -358,7 +398,7 @@ class PartnerGraph:
                 found |= lacking
         return found
 
-    def _first_stage(self, p: int) -> _FirstStage:
+    def first_stage(self, p: int) -> _FirstStage:
         """The weighted sum of all signals for every actor (``Weights``), before any re-ranking."""
         w, t = self._weights, self._tables
         members = self._members(p)
@@ -414,9 +454,9 @@ class PartnerGraph:
 
     def _compute_query(self, p: int) -> _ProjectQuery:
         t = self._tables
-        first = self._first_stage(p)
+        first = self.first_stage(p)
         scores = first.scores
-        if self._weights.rerank and rerank_model() is not None and first.allowed.any():
+        if self._weights.rerank and self.trees is not None and first.allowed.any():
             scores = self._rerank(p, first)
         members = first.members
         region = t.home(p, members, t.actor_regions, t.project_regions)
@@ -479,11 +519,11 @@ class PartnerGraph:
         project declared, the lab's verification: IMI declares none, so the trees cannot weigh them); the others'
         are their first-stage score divided by the best one (so at most 1).
         """
-        model = rerank_model()
+        model = self.trees
         assert model is not None
         first = stage.scores
         chosen = best(first, stage.allowed, self._weights.rerank_depth)
-        x = self._candidate_features(p, stage, chosen)
+        x = self.candidate_features(p, stage, chosen)
         probability = 1.0 / (1.0 + np.exp(-model.predict(x)))
         top = float(first[chosen[0]]) if chosen.size else 0.0
         scores = first / top if top > 0.0 else np.zeros_like(first)
@@ -491,7 +531,7 @@ class PartnerGraph:
         scores[chosen] = 1.0 + probability + stage.product[chosen]
         return scores
 
-    def _candidate_features(self, p: int, stage: _FirstStage, chosen: IntArray) -> FloatArray:
+    def candidate_features(self, p: int, stage: _FirstStage, chosen: IntArray) -> FloatArray:
         """The second stage's description of each chosen actor (columns: ``rerank.FEATURES``)."""
         t = self._tables
         members, first, text, near = stage.members, stage.scores, stage.text, stage.near

@@ -110,12 +110,15 @@ def fit_trees(
     min_leaf: float = 5.0,
     sample_weight: FloatArray | None = None,
     groups: IntArray | None = None,
+    init: FloatArray | None = None,
 ) -> Trees:
     """Gradient boosting of oblivious trees, Newton steps in the leaves; y in {0, 1}.
 
     Without ``groups`` the loss is the logistic loss of each row. With ``groups`` (one id per row, 0 to n-1: the
     candidates of one project) it is listwise: the softmax of the scores within a group should match its positives
     (groups without positives are left out), so only the order within a group counts and ``base`` is 0.
+    With ``init`` (log-odds per row, from trees fitted before) the new trees correct those scores instead of
+    starting from the base rate: their ``base`` is 0 and ``joined`` adds them to the earlier trees.
     Each level picks the (feature, threshold) that most lowers the second-order loss summed over the current leaves;
     a split leaving a side with hessian below ``min_leaf`` is not considered.
     """
@@ -129,7 +132,9 @@ def fit_trees(
         positives = np.bincount(groups, weights=y)[groups]
         target = np.where(positives > 0, y / np.maximum(positives, 1.0), 0.0)
         weight = np.where(positives > 0, weight, 0.0)
-    margin = np.full(len(y), base)
+    if init is not None:
+        base = 0.0
+    margin = np.full(len(y), base) if init is None else np.array(init, dtype=np.float64)
     features: list[int] = []
     thresholds: list[float] = []
     leaves: list[float] = []
@@ -177,6 +182,19 @@ def fit_trees(
         leaves.extend(values.tolist())
         margin += values[node]
     return Trees(tuple(features), tuple(thresholds), tuple(leaves), depth, base)
+
+
+def joined(first: Trees, then: Trees) -> Trees:
+    """One model adding the log-odds of two (same depth): ``then`` was fitted to correct ``first``."""
+    if first.depth != then.depth:
+        raise ValueError("trees of different depths cannot be joined")
+    return Trees(
+        first.features + then.features,
+        first.thresholds + then.thresholds,
+        first.leaves + then.leaves,
+        first.depth,
+        first.base + then.base,
+    )
 
 
 def model_source(trees: Trees, note: str, feature_names: Sequence[str] = FEATURES) -> str:

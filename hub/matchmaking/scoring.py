@@ -34,6 +34,11 @@ class Weights:
     the consortium's; the others keep their order below them. A need the project declared and the lab's
     verification are added again after re-ranking (IMI has neither, so the trees cannot weigh them). On IMI the
     period of activity (project status) and the kind mix as first-stage terms did not help (within 0.002).
+
+    With ``learn`` the trees are (re)fitted when the graph is built, on its own participations (``learn``
+    module: some are hidden, the graph without them ranks, the trees learn to find them): from the shipped trees
+    (``learn_from_shipped``, a few correcting rounds) or from nothing. A graph too small to learn from keeps the
+    shipped trees. On IMI neither beat the shipped trees (see BENCHMARKS.md), so it is off by default.
     """
 
     blend: float = 0.0
@@ -57,6 +62,8 @@ class Weights:
     verified: float = 0.02
     rerank: bool = True
     rerank_depth: int = 150
+    learn: bool = False
+    learn_from_shipped: bool = True
 
 
 def overlap(
