@@ -167,7 +167,6 @@ class PartnerGraph:
         self._project_index, self._actor_index = index_of(projects), index_of(actors)
         self._incidence = incidence  # project x actor, 1.0 per participation
         self._by_actor = sparse.csr_matrix(incidence.T)
-        self._by_column = sparse.csc_matrix(incidence)
         self._terms = terms
         self._terms_by_term = sparse.csr_matrix(terms.T)
         self._tables, self._labels, self._weights = tables, labels, weights
@@ -177,8 +176,7 @@ class PartnerGraph:
         self._project_norms = np.sqrt(np.asarray(incidence @ self._damp2, dtype=np.float64).ravel())
         self._degree_penalty = np.maximum(self._degree, 1.0) ** -weights.degree_penalty
         self._inverse_degree = 1.0 / np.maximum(self._degree, 1.0)
-        self._project_sizes = np.asarray(incidence.getnnz(axis=1), dtype=np.float64)
-        self._inverse_size = 1.0 / np.maximum(self._project_sizes, 1.0)
+        self._inverse_size = 1.0 / np.maximum(np.asarray(incidence.getnnz(axis=1), dtype=np.float64), 1.0)
         self._walk_penalty = np.maximum(self._degree, 1.0) ** -weights.walk_beta
         top = float(np.log1p(self._degree.max())) if self._degree.size and self._degree.max() > 0 else 1.0
         self._popularity = np.log1p(self._degree) / top
@@ -342,7 +340,7 @@ class PartnerGraph:
             if inside := int(partners[members].sum()):
                 said.append(reasons.your_partners_inside(inside))
             said += self._close(own, own_text[row], reasons.close_to_your_projects)
-            said += self._sector_reason(self._actor_sectors[a].indices, t.sector_target(q, members))
+            said += self._sector_reason(_row(self._actor_sectors, a), t.sector_target(q, members))
             said += self._place(
                 a,
                 t.home(q, members, t.actor_regions, t.project_regions),
@@ -357,7 +355,7 @@ class PartnerGraph:
             said = [reasons.worked_with_your_partners(together)] if together else []
             theirs = self._projects_of(b)
             said += self._close(theirs, text[theirs], reasons.close_projects)
-            said += self._sector_reason(self._actor_sectors[b].indices, sectors)
+            said += self._sector_reason(_row(self._actor_sectors, b), sectors)
             said += self._place(b, region, country)
             said += [reasons.verified()] if t.actor_verified[b] else []
             said = said or [reasons.active_in(int(self._degree[b]))]
@@ -592,7 +590,7 @@ class PartnerGraph:
             said = [reasons.worked_with_members(worked)] if worked else []
             theirs = self._projects_of(a)
             said += self._close(theirs, query.text[theirs], reasons.close_projects)
-            said += self._sector_reason(self._actor_sectors[a].indices, query.sectors)
+            said += self._sector_reason(_row(self._actor_sectors, a), query.sectors)
             said += self._place(a, query.region, query.country)
             said += [reasons.same_period(t.periods.names[period])] if same_period else []
             said += [reasons.brings_missing(n) for n in self._unmet[query.project] if self._role(n)[a]]
@@ -604,18 +602,28 @@ class PartnerGraph:
         return out
 
     def _worked_counts(self, chosen: IntArray, others: BoolArray) -> IntArray:
-        """For each chosen actor, how many of the ``others`` share at least one project with it."""
-        chosen_projects = self._by_column[:, chosen]
+        """For each chosen actor, how many of the ``others`` share at least one project with it.
+
+        A join on the projects of both sides (sorted arrays, no sparse product): its cost follows their numbers of
+        projects, whoever is busy.
+        """
         group = np.flatnonzero(others)
-        # take the cheaper product: the others' participations, or every co-member of the chosen actors (a busy
-        # chosen actor has many; a busy asking actor has many partners)
-        if self._degree[group].sum() <= self._project_sizes[chosen_projects.indices].sum():
-            return np.asarray((chosen_projects.T @ self._by_column[:, group]).getnnz(axis=1), dtype=np.int64)
-        together = sparse.csr_matrix(chosen_projects.T @ self._incidence)
-        counts = [
-            others[together.indices[together.indptr[i] : together.indptr[i + 1]]].sum() for i in range(len(chosen))
-        ]
-        return np.array(counts, dtype=np.int64)
+        counts = np.zeros(chosen.size, dtype=np.int64)
+        if not group.size or not chosen.size:
+            return counts
+        chosen_projects, chosen_counts = self._projects_of_each(chosen)
+        group_projects, group_counts = self._projects_of_each(group)
+        order = np.argsort(group_projects, kind="stable")
+        sorted_projects = group_projects[order]
+        sorted_members = np.repeat(np.arange(group.size), group_counts)[order]
+        low = np.searchsorted(sorted_projects, chosen_projects, side="left")
+        found = np.searchsorted(sorted_projects, chosen_projects, side="right") - low
+        if not found.any():
+            return counts
+        at = np.repeat(low - (np.cumsum(found) - found), found) + np.arange(int(found.sum()))
+        owners = np.repeat(np.repeat(np.arange(chosen.size), chosen_counts), found)
+        pairs = np.unique(owners * group.size + sorted_members[at])  # each (chosen actor, member) once
+        return np.bincount(pairs // group.size, minlength=chosen.size).astype(np.int64)
 
     def _close(self, projects: IntArray, values: FloatArray, phrase: Callable[[list[str]], str]) -> list[str]:
         """A reason naming up to two of these projects whose text similarity (``values``, aligned) is high enough."""
@@ -673,6 +681,11 @@ def rerank_model() -> rerank.Trees | None:
     except ImportError:
         return None
     return TREES if tuple(FEATURE_NAMES) == rerank.FEATURES else None
+
+
+def _row(matrix: sparse.csr_matrix, i: int) -> IntArray:
+    """The column indices stored in row ``i`` (slicing the matrix itself costs far more, per call)."""
+    return np.asarray(matrix.indices[matrix.indptr[i] : matrix.indptr[i + 1]], dtype=np.int64)
 
 
 def segment_max(values: FloatArray, counts: IntArray) -> FloatArray:
