@@ -58,6 +58,7 @@ from hub.territories import api as territory_api
 from hub.territories import routes as territory_routes
 from hub.web import (
     SecurityHeaders,
+    csrf_cookie_name,
     handle_database_unavailable,
     handle_http_exception,
     handle_hub_error,
@@ -211,7 +212,7 @@ def create_app(settings: Settings, database: Database | None = None, *, backgrou
         template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(make_environment())),
         csrf_config=CSRFConfig(
             secret=settings.effective_secret_key,
-            cookie_name="hub_csrf",
+            cookie_name=csrf_cookie_name(settings),
             cookie_secure=settings.is_production,
             cookie_httponly=True,
             cookie_samesite="lax",

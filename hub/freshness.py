@@ -39,7 +39,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Field, Session, SQLModel
 
 from hub.db import Database
-from hub.web import FLASH_COOKIE, SESSION_COOKIE, page, provide_viewer
+from hub.web import FLASH_COOKIE, page, provide_viewer, session_token
 
 CATALOGUE = "catalogue"
 VERSION_QUERY = "SELECT value FROM data_version WHERE scope = 'catalogue'"
@@ -254,7 +254,7 @@ async def cached_page(
     """
     state = request.app.state
     database: Database = state.database
-    if request.cookies.get(SESSION_COOKIE) or request.cookies.get(FLASH_COOKIE):
+    if session_token(request) or request.cookies.get(FLASH_COOKIE):
 
         def personal() -> Response[Any]:
             with database.session() as session:

@@ -47,7 +47,12 @@ R = TypeVar("R")
 DbSession = NamedDependency[Session]
 CurrentViewer = NamedDependency[Viewer | None]
 
+# Cookie names in local mode (plain http://, where browsers refuse `__Host-` cookies). In production they carry
+# the `__Host-` prefix (ASVS 3.4.4): the browser then only accepts them Secure, with Path=/ and no Domain, so a
+# neighbouring sub-domain cannot plant or shadow them. Read them through `session_cookie_name` and `session_token`.
 SESSION_COOKIE = "hub_session"
+CSRF_COOKIE = "hub_csrf"
+HOST_PREFIX = "__Host-"
 FLASH_COOKIE = "hub_flash"
 
 # Flash messages are chosen by code so that no user-controlled text travels in a cookie.
@@ -152,9 +157,24 @@ def provide_db_session(state: State) -> Generator[Session, None, None]:
         session.close()
 
 
+def session_cookie_name(settings: Settings) -> str:
+    """The session cookie's name: `__Host-hub_session` in production, `hub_session` in local mode."""
+    return HOST_PREFIX + SESSION_COOKIE if settings.is_production else SESSION_COOKIE
+
+
+def csrf_cookie_name(settings: Settings) -> str:
+    """The CSRF cookie's name: `__Host-hub_csrf` in production, `hub_csrf` in local mode."""
+    return HOST_PREFIX + CSRF_COOKIE if settings.is_production else CSRF_COOKIE
+
+
+def session_token(request: Request[Any, Any, Any]) -> str:
+    """The session token the browser sent, under the cookie name of the running mode only."""
+    return request.cookies.get(session_cookie_name(request.app.state.settings), "")
+
+
 def provide_viewer(request: Request[Any, Any, Any], db_session: DbSession) -> Viewer | None:
     """The signed-in person, from the session cookie."""
-    token = request.cookies.get(SESSION_COOKIE, "")
+    token = session_token(request)
     if not token:
         return None
     viewer = resolve_session(db_session, token)
@@ -174,12 +194,26 @@ def require_viewer(viewer: Viewer | None, message: str = "Connectez-vous pour co
 def session_cookie(settings: Settings, token: str) -> Cookie:
     """The session cookie: HttpOnly, SameSite=Lax, Secure outside local use."""
     return Cookie(
-        key=SESSION_COOKIE,
+        key=session_cookie_name(settings),
         value=token,
         httponly=True,
         samesite="lax",
         secure=settings.is_production,
         max_age=int(SESSION_ABSOLUTE_TIMEOUT.total_seconds()),
+        path="/",
+    )
+
+
+def expired_session_cookie(settings: Settings) -> Cookie:
+    """Tells the browser to drop the session cookie (Secure in production, as `__Host-` cookies must be)."""
+    return Cookie(
+        key=session_cookie_name(settings),
+        value="",
+        httponly=True,
+        samesite="lax",
+        secure=settings.is_production,
+        max_age=0,
+        expires=0,
         path="/",
     )
 
@@ -382,7 +416,7 @@ class SecurityHeaders:
 
 def _signed_in(scope: Scope) -> bool:
     """Whether the request carries a session cookie (valid or not: the answer may be about a person)."""
-    marker = SESSION_COOKIE.encode() + b"="
+    marker = SESSION_COOKIE.encode() + b"="  # also found inside the production name, `__Host-hub_session=`
     return any(name == b"cookie" and marker in value for name, value in scope["headers"])
 
 

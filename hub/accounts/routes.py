@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from litestar import Request, Response, get, post
 from litestar.datastructures import State
@@ -11,15 +12,17 @@ from litestar.response import Redirect, Template
 
 from hub.accounts import services
 from hub.accounts.models import ROLE_LABELS, SELF_SERVICE_ROLES
-from hub.accounts.shapes import LoginInput, ProfileInput, SignUpInput
+from hub.accounts.shapes import LoginInput, PasswordChangeInput, ProfileInput, SignUpInput
 from hub.directory.models import MembershipStatus
 from hub.directory.services import memberships_of
 from hub.errors import InvalidInput, TooManyRequests
+from hub.exchanges.mail import deliver
+from hub.exchanges.services import notify
 from hub.validation import validate
 from hub.web import (
-    SESSION_COOKIE,
     CurrentViewer,
     DbSession,
+    expired_session_cookie,
     flash_cookie,
     form_dict,
     in_thread,
@@ -27,8 +30,10 @@ from hub.web import (
     require_viewer,
     security_log,
     session_cookie,
+    session_token,
 )
 
+PARIS = ZoneInfo("Europe/Paris")
 ROLE_OPTIONS = [(role.value, ROLE_LABELS[role]) for role in SELF_SERVICE_ROLES]
 FormData = URLEncodedBody[dict[str, Any]]
 
@@ -55,7 +60,7 @@ def signup(
     values = form_dict(data, flags=("is_public",))
     try:
         account = services.sign_up(db_session, validate(SignUpInput, values))
-        token = services.open_session(db_session, account, request.cookies.get(SESSION_COOKIE))
+        token = services.open_session(db_session, account, session_token(request))
         db_session.commit()
     except InvalidInput as exc:
         db_session.rollback()
@@ -94,7 +99,7 @@ def login(
     ip = request.client.host if request.client else "unknown"
     try:
         account = services.authenticate(db_session, validate(LoginInput, values), ip)
-        token = services.open_session(db_session, account, request.cookies.get(SESSION_COOKIE))
+        token = services.open_session(db_session, account, session_token(request))
         db_session.commit()
     except (InvalidInput, TooManyRequests) as exc:
         db_session.commit()  # keep the failed attempt: throttling counts it
@@ -120,16 +125,16 @@ def login(
 
 @post("/deconnexion", name="accounts.logout")
 @in_thread
-def logout(request: Request[Any, Any, Any], db_session: DbSession) -> Response[Any]:
+def logout(request: Request[Any, Any, Any], db_session: DbSession, state: State) -> Response[Any]:
     """Sign out: the server-side session ends."""
-    token = request.cookies.get(SESSION_COOKIE)
+    token = session_token(request)
     if token:
         services.close_session(db_session, token)
         db_session.commit()
         security_log.info("sign-out")
     # nothing personal stays in the browser's cache after signing out (ASVS 8.2.3)
     response = Redirect(path="/", status_code=303, headers={"Clear-Site-Data": '"cache"'})
-    response.delete_cookie(SESSION_COOKIE)
+    response.set_cookie(expired_session_cookie(state.settings))
     response.set_cookie(flash_cookie("logged_out"))
     return response
 
@@ -199,4 +204,111 @@ def profile_save(
     return response
 
 
-ROUTES = [signup_form, signup, login_form, login, logout, my_account, profile_form, profile_save]
+# Messages shown on the sessions page after an action, chosen by code (no user-controlled text in the URL).
+SESSION_NOTICES = {
+    "mot-de-passe": "Votre mot de passe est modifié. Vos autres sessions ont pris fin.",
+    "session": "La session a pris fin sur cet appareil.",
+    "autres": "Vos autres sessions ont pris fin.",
+}
+
+
+@get("/compte/mot-de-passe", name="accounts.password_form")
+@in_thread
+def password_form(request: Request[Any, Any, Any], viewer: CurrentViewer) -> Template:
+    """The password change form."""
+    require_viewer(viewer)
+    return page(request, "accounts/password_form.html", viewer, errors={})
+
+
+@post("/compte/mot-de-passe", name="accounts.password")
+@in_thread
+def password_change(
+    request: Request[Any, Any, Any], data: FormData, db_session: DbSession, state: State, viewer: CurrentViewer
+) -> Response[Any] | Template:
+    """Change the password (ASVS 2.1.5, 2.1.6): the other sessions end and this one is renewed (ASVS 3.3.3)."""
+    signed_in = require_viewer(viewer)
+    values = form_dict(data)
+    ip = request.client.host if request.client else "unknown"
+    try:
+        token = services.change_password(db_session, signed_in, validate(PasswordChangeInput, values), ip)
+        mails = notify(
+            db_session,
+            [signed_in.account_id],
+            "Votre mot de passe a été modifié. Si ce n’est pas vous, prévenez un administrateur.",
+            "/compte/sessions",
+            "Votre mot de passe a été modifié",
+            "Le mot de passe de votre compte du lab e-santé vient d’être modifié, et vos autres sessions ont pris "
+            "fin.\n\nSi vous n’êtes pas à l’origine de cette modification, prévenez sans attendre un administrateur "
+            "du lab e-santé.",
+        )
+        db_session.commit()
+    except (InvalidInput, TooManyRequests) as exc:
+        db_session.commit()  # keep a failed attempt: throttling counts it
+        errors = getattr(exc, "errors", {}) or {"current_password": exc.message}
+        if isinstance(exc, TooManyRequests) or "current_password" in errors:
+            reason = "throttled" if isinstance(exc, TooManyRequests) else "refused"
+            security_log.warning("password change %s for account %s from %s", reason, signed_in.account_id, ip)
+        status = 429 if isinstance(exc, TooManyRequests) else 422
+        return page(request, "accounts/password_form.html", viewer, status_code=status, errors=errors)
+    security_log.info("password change of account %s from %s; other sessions ended", signed_in.account_id, ip)
+    deliver(state.settings, mails)
+    response = Redirect(path="/compte/sessions?info=mot-de-passe", status_code=303)
+    response.set_cookie(session_cookie(state.settings, token))
+    return response
+
+
+@get("/compte/sessions", name="accounts.sessions")
+@in_thread
+def sessions_list(request: Request[Any, Any, Any], db_session: DbSession, viewer: CurrentViewer) -> Template:
+    """The person's active sessions, one per device or browser (ASVS 3.3.4)."""
+    signed_in = require_viewer(viewer)
+    rows = services.list_sessions(db_session, signed_in.account_id)
+    return page(
+        request,
+        "accounts/sessions.html",
+        viewer,
+        sessions=[(row, services.session_ref_of(row), row.token_hash == signed_in.session_token_hash) for row in rows],
+        notice=SESSION_NOTICES.get(request.query_params.get("info", "")),
+        paris=PARIS,
+    )
+
+
+@post("/compte/sessions/fin", name="accounts.end_session")
+@in_thread
+def end_session(
+    request: Request[Any, Any, Any], data: FormData, db_session: DbSession, viewer: CurrentViewer
+) -> Response[Any]:
+    """End one of the person's other sessions."""
+    signed_in = require_viewer(viewer)
+    services.end_session_of(db_session, signed_in, str(form_dict(data).get("session", "")))
+    db_session.commit()
+    security_log.info("one other session of account %s ended", signed_in.account_id)
+    return Redirect(path="/compte/sessions?info=session", status_code=303)
+
+
+@post("/compte/sessions/fin-des-autres", name="accounts.end_other_sessions")
+@in_thread
+def end_other_sessions(request: Request[Any, Any, Any], db_session: DbSession, viewer: CurrentViewer) -> Response[Any]:
+    """End every session of the person but this one."""
+    signed_in = require_viewer(viewer)
+    ended = services.end_sessions(db_session, signed_in.account_id, keep_token_hash=signed_in.session_token_hash)
+    db_session.commit()
+    security_log.info("%s other sessions of account %s ended", ended, signed_in.account_id)
+    return Redirect(path="/compte/sessions?info=autres", status_code=303)
+
+
+ROUTES = [
+    signup_form,
+    signup,
+    login_form,
+    login,
+    logout,
+    my_account,
+    profile_form,
+    profile_save,
+    password_form,
+    password_change,
+    sessions_list,
+    end_session,
+    end_other_sessions,
+]

@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, or_
 from sqlmodel import Session, col, select
 
 from hub.accounts.models import Account, AccountRole, LoginAttempt, Person, Role, UserSession
-from hub.accounts.shapes import LoginInput, ProfileInput, SignUpInput
+from hub.accounts.shapes import LoginInput, PasswordChangeInput, ProfileInput, SignUpInput
 from hub.accounts.viewer import Viewer
 from hub.db import utcnow
 from hub.errors import InvalidInput, NotFound, TooManyRequests
@@ -32,6 +32,24 @@ _BAD_CREDENTIALS = "Adresse e-mail ou mot de passe incorrect."
 def hash_password(password: str) -> str:
     """An argon2id hash of `password`."""
     return _hasher.hash(password)
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    """Whether `password` matches the hash, as typed or, for older hashes, without its outer spaces.
+
+    Until 29 November 2026 passwords were stripped before hashing; a person who typed spaces around theirs at
+    sign-up still types them, and the stripped form is tried next. The stored hash is not replaced from the
+    stripped form: it may equally belong to a password that never had spaces. Both forms are always tried
+    when they differ, so that timing does not tell which one matched.
+    """
+    candidates = dict.fromkeys((password, password.strip()))
+    matched = False
+    for candidate in candidates:
+        try:
+            matched = _hasher.verify(password_hash, candidate) or matched
+        except (VerificationError, InvalidHashError, UnicodeError):  # a corrupt stored hash refuses, not 500
+            continue
+    return matched
 
 
 def sign_up(
@@ -84,11 +102,8 @@ def authenticate(session: Session, data: LoginInput, ip: str) -> Account:
     keys = _throttle_keys(data.email, ip)
     _check_throttle(session, keys)
     account = session.exec(select(Account).where(col(Account.email) == data.email.lower())).first()
-    try:
-        _hasher.verify(account.password_hash if account else _DUMMY_HASH, data.password)
-        ok = account is not None and account.is_active
-    except (VerificationError, InvalidHashError, UnicodeError):  # a corrupt stored hash refuses, not 500
-        ok = False
+    matched = _verify(account.password_hash if account else _DUMMY_HASH, data.password)
+    ok = matched and account is not None and account.is_active
     if not ok or account is None:
         session.add_all(LoginAttempt(key=key) for key in keys)
         raise InvalidInput({"password": _BAD_CREDENTIALS}, message=_BAD_CREDENTIALS)
@@ -98,6 +113,68 @@ def authenticate(session: Session, data: LoginInput, ip: str) -> Account:
     session.add(account)
     session.exec(delete(LoginAttempt).where(col(LoginAttempt.key) == keys[0]))
     return account
+
+
+def change_password(session: Session, viewer: Viewer, data: PasswordChangeInput, ip: str) -> str:
+    """Replace the signed-in person's password; every session of the account ends, and the new token is returned.
+
+    The current password is checked with the sign-in throttling (same counters), so that this page cannot be
+    used to guess it. Failed attempts are committed by the caller even when the request fails.
+    """
+    account = session.get(Account, viewer.account_id)
+    if account is None or not account.is_active:
+        raise NotFound("Ce compte n’existe pas.")
+    keys = _throttle_keys(account.email, ip)
+    _check_throttle(session, keys)
+    if not _verify(account.password_hash, data.current_password):
+        session.add_all(LoginAttempt(key=key) for key in keys)
+        raise InvalidInput({"current_password": "Le mot de passe actuel n’est pas le bon."})
+    if data.new_password == data.current_password:
+        raise InvalidInput({"new_password": "Choisissez un mot de passe différent de l’actuel."})
+    account.password_hash = hash_password(data.new_password)
+    session.add(account)
+    session.exec(delete(LoginAttempt).where(col(LoginAttempt.key) == keys[0]))
+    # ASVS 3.3.3: the other devices are signed out; this one gets a new session identifier.
+    end_sessions(session, account.id)
+    return open_session(session, account)
+
+
+def list_sessions(session: Session, account_id: int) -> list[UserSession]:
+    """The account's sessions still usable, most recently seen first."""
+    now = utcnow()
+    rows = session.exec(
+        select(UserSession).where(
+            col(UserSession.account_id) == account_id,
+            col(UserSession.expires_at) > now,
+            col(UserSession.last_seen_at) > now - SESSION_IDLE_TIMEOUT,
+        )
+    ).all()
+    return sorted(rows, key=lambda row: (row.last_seen_at, row.created_at), reverse=True)
+
+
+def end_sessions(session: Session, account_id: int | None, *, keep_token_hash: str = "") -> int:
+    """End every session of the account but the one kept; how many ended."""
+    rows = session.exec(
+        select(UserSession).where(
+            col(UserSession.account_id) == account_id, col(UserSession.token_hash) != keep_token_hash
+        )
+    ).all()
+    for row in rows:
+        session.delete(row)
+    return len(rows)
+
+
+def end_session_of(session: Session, viewer: Viewer, session_ref: str) -> None:
+    """End one of the person's own sessions, named by the first characters of its hash as the list shows them."""
+    matches = [row for row in list_sessions(session, viewer.account_id) if session_ref == session_ref_of(row)]
+    if len(matches) != 1:
+        raise NotFound("Cette session n’existe pas ou a déjà pris fin.")
+    session.delete(matches[0])
+
+
+def session_ref_of(user_session: UserSession) -> str:
+    """A short public reference to a session: a prefix of the token's hash, never the token itself."""
+    return user_session.token_hash[:16]
 
 
 def _token_hash(token: str) -> str:

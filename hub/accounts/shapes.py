@@ -1,15 +1,36 @@
-"""What a person sends to sign up or sign in."""
+"""What a person sends to sign up, sign in or change their password."""
 
 from __future__ import annotations
 
 import re
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 
 from hub.accounts.models import Role
 
 MAX_PASSWORD_LENGTH = 128  # ASVS 2.1.2: at least 64 allowed, at most 128
 MIN_PASSWORD_LENGTH = 12
+
+# A password is kept exactly as typed, leading and trailing spaces included (ASVS 2.1.3), although the models
+# strip the other text fields. The bound here only stops huge bodies; the 128 limit is checked with a message.
+Password = Annotated[str, StringConstraints(strip_whitespace=False), Field(max_length=200)]
+
+
+def check_new_password(value: str) -> str:
+    """The rules of a new password (sign-up and password change), with their French messages."""
+    if len(value) < MIN_PASSWORD_LENGTH:
+        raise ValueError(f"Le mot de passe doit comporter au moins {MIN_PASSWORD_LENGTH} caractères.")
+    if len(value) > MAX_PASSWORD_LENGTH:
+        raise ValueError(f"Le mot de passe doit comporter au plus {MAX_PASSWORD_LENGTH} caractères.")
+    return value
+
+
+def check_confirmation(value: str, info: ValidationInfo, field: str) -> str:
+    """The confirmation must repeat the password of `field`."""
+    if field in info.data and value != info.data[field]:
+        raise ValueError("Les deux mots de passe ne sont pas identiques.")
+    return value
 
 
 class SignUpInput(BaseModel):
@@ -18,8 +39,8 @@ class SignUpInput(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     email: str = Field(min_length=3, max_length=254)
-    password: str = Field(max_length=200)
-    password_confirm: str = Field(max_length=200)
+    password: Password
+    password_confirm: Password
     display_name: str = Field(min_length=2, max_length=120)
     profession: str = Field("", max_length=120)
     role: Role = Role.MEMBER
@@ -36,19 +57,12 @@ class SignUpInput(BaseModel):
     @field_validator("password")
     @classmethod
     def _password(cls, value: str) -> str:
-        if len(value) < MIN_PASSWORD_LENGTH:
-            raise ValueError(f"Le mot de passe doit comporter au moins {MIN_PASSWORD_LENGTH} caractères.")
-        if len(value) > MAX_PASSWORD_LENGTH:
-            raise ValueError(f"Le mot de passe doit comporter au plus {MAX_PASSWORD_LENGTH} caractères.")
-        return value
+        return check_new_password(value)
 
     @field_validator("password_confirm")
     @classmethod
-    def _confirm(cls, value: str, info: object) -> str:
-        data = getattr(info, "data", {})
-        if "password" in data and value != data["password"]:
-            raise ValueError("Les deux mots de passe ne sont pas identiques.")
-        return value
+    def _confirm(cls, value: str, info: ValidationInfo) -> str:
+        return check_confirmation(value, info, "password")
 
     @field_validator("role")
     @classmethod
@@ -66,7 +80,27 @@ class LoginInput(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     email: str = Field(min_length=1, max_length=254)
-    password: str = Field(min_length=1, max_length=200)
+    password: Annotated[Password, Field(min_length=1)]
+
+
+class PasswordChangeInput(BaseModel):
+    """The current password, and the new one typed twice."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: Annotated[Password, Field(min_length=1)]
+    new_password: Password
+    new_password_confirm: Password
+
+    @field_validator("new_password")
+    @classmethod
+    def _new_password(cls, value: str) -> str:
+        return check_new_password(value)
+
+    @field_validator("new_password_confirm")
+    @classmethod
+    def _confirm(cls, value: str, info: ValidationInfo) -> str:
+        return check_confirmation(value, info, "new_password")
 
 
 class ProfileInput(BaseModel):

@@ -19,7 +19,7 @@ from hub.ledger.pages import form_key, new_key, refusal_context, run_service, sh
 from hub.ledger.rules import Refusal
 from hub.ledger.shapes import ConventionInput, ConventionTerms
 from hub.validation import validate
-from hub.web import SESSION_COOKIE, CurrentViewer, DbSession, form_dict, in_thread, require_viewer
+from hub.web import CurrentViewer, DbSession, expired_session_cookie, form_dict, in_thread, require_viewer
 
 FormData = URLEncodedBody[dict[str, Any]]
 ADMIN = "/administration/banque-d-heures"
@@ -273,7 +273,7 @@ def erase_self(
     erase_person(db_session, signed_in.account_id, by=signed_in)
     db_session.commit()
     response = show(request, "ledger/erase_done.html", None)
-    response.delete_cookie(SESSION_COOKIE)
+    response.set_cookie(expired_session_cookie(request.app.state.settings))
     return response
 
 

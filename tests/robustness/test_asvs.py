@@ -43,12 +43,12 @@ def test_cookies_are_secure_in_production(database: Database, tmp_path: Path) ->
         assert "secure" in page.headers["set-cookie"].lower()  # the CSRF cookie
         response = client.post(
             "/connexion",
-            data={"email": "prod@example.fr", "password": PASSWORD, "_csrf_token": client.cookies["hub_csrf"]},
-            headers={"x-csrftoken": client.cookies["hub_csrf"]},
+            data={"email": "prod@example.fr", "password": PASSWORD, "_csrf_token": client.cookies["__Host-hub_csrf"]},
+            headers={"x-csrftoken": client.cookies["__Host-hub_csrf"]},
             follow_redirects=False,
         )
         assert response.status_code == 303
-        session_cookie = next(c for c in response.headers.get_list("set-cookie") if c.startswith("hub_session="))
+        session_cookie = next(c for c in response.headers.get_list("set-cookie") if c.startswith("__Host-hub_session="))
         assert "Secure" in session_cookie
         assert "HttpOnly" in session_cookie
         hsts = response.headers["strict-transport-security"]  # ASVS 14.4.5

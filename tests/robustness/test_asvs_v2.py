@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 
 from argon2 import PasswordHasher
 from litestar import Litestar
@@ -154,3 +155,136 @@ def test_a_corrupt_password_hash_refuses_the_sign_in_without_an_error(
         assert response.status_code == 422
         assert "Adresse e-mail ou mot de passe incorrect." in response.text
         assert client.cookies.get("hub_session") is None
+
+
+def test_passwords_keep_their_leading_and_trailing_spaces(client: TestClient[Litestar], database: Database) -> None:
+    # ASVS 2.1.3: the password is hashed exactly as typed, outer spaces included
+    spaced = "  des espaces autour  "
+    assert _sign_up(client, "espaces@example.fr", spaced) == 303
+    client.cookies.clear()
+    with database.session() as session:
+        stored = session.exec(select(Account.password_hash).where(col(Account.email) == "espaces@example.fr")).one()
+    assert PasswordHasher().verify(stored, spaced)
+    assert _login_status(client, "espaces@example.fr", spaced.strip()) == 422
+    assert _login_status(client, "espaces@example.fr", spaced.lstrip()) == 422
+    assert _login_status(client, "espaces@example.fr", spaced) == 303
+
+
+def test_an_account_hashed_from_the_stripped_password_still_signs_in(
+    client: TestClient[Litestar], database: Database
+) -> None:
+    # ASVS 2.1.3: hashes made before spaces were kept came from the stripped password; they still work
+    older = PasswordHasher().hash(PASSWORD)  # what sign-up stored for "  " + PASSWORD + " "
+    with database.session() as session:
+        account = make_account(session, "avant@example.fr")
+        account.password_hash = older
+        session.add(account)
+        session.commit()
+    assert _login_status(client, "avant@example.fr", "  " + PASSWORD + " ") == 303
+    client.cookies.clear()
+    assert _login_status(client, "avant@example.fr", PASSWORD) == 303
+    client.cookies.clear()
+    assert _login_status(client, "avant@example.fr", " " + PASSWORD + "x") == 422
+    with database.session() as session:
+        stored = session.exec(select(Account.password_hash).where(col(Account.email) == "avant@example.fr")).one()
+    assert stored == older  # the fallback never rewrites the hash from the stripped form
+
+
+VOID = {"input", "br", "img", "meta", "link", "hr", "source", "wbr", "area", "base", "col", "embed", "track"}
+
+
+class _PasswordFields(HTMLParser):
+    """Each password input with the `fr-password` block around it, its checkbox, labels and element ids."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[dict[str, str]] = []
+        self.blocks: list[dict[str, list[dict[str, str]]]] = []
+        self.labels: dict[str, str] = {}
+        self.ids: set[str] = set()
+        self._label_for: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = {key: value or "" for key, value in attrs}
+        attributes["tag"] = tag
+        if "id" in attributes:
+            self.ids.add(attributes["id"])
+        if tag == "div" and "fr-password" in attributes.get("class", "").split():
+            self.blocks.append({"inputs": []})
+        inside = any("fr-password" in element.get("class", "").split() for element in self.stack)
+        if tag == "input" and inside:
+            self.blocks[-1]["inputs"].append(attributes)
+        if tag == "label":
+            self._label_for = attributes.get("for", "")
+            self.labels[self._label_for] = ""
+        if tag not in VOID:
+            self.stack.append(attributes)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "label":
+            self._label_for = None
+        while self.stack:
+            if self.stack.pop()["tag"] == tag:
+                break
+
+    def handle_data(self, data: str) -> None:
+        if self._label_for is not None:
+            self.labels[self._label_for] += data
+
+
+def _password_fields(html: str) -> _PasswordFields:
+    parser = _PasswordFields()
+    parser.feed(html)
+    return parser
+
+
+def test_every_password_field_can_be_shown_and_keeps_its_label_and_autocomplete(
+    client: TestClient[Litestar], database: Database
+) -> None:
+    # ASVS 2.1.12: the DSFR password component ("Afficher" box) around every password input, which keeps its
+    # label, its autocomplete value and, on error, a message linked by aria-describedby
+    form = client.get("/inscription").text
+    refused = client.post(
+        "/inscription",
+        data={"email": "x", "password": "douze lettres", "password_confirm": "autre", "_csrf_token": csrf_from(form)},
+    ).text
+    with database.session() as session:
+        make_account(session, "afficher@example.fr")
+        session.commit()
+    login = client.get("/connexion").text
+    wrong = client.post(
+        "/connexion", data={"email": "afficher@example.fr", "password": "faux", "_csrf_token": csrf_from(login)}
+    ).text
+    sign_in(client, "afficher@example.fr")
+    pages = {
+        "/connexion (error)": (wrong, 1),
+        "/connexion": (client.get("/connexion").text, 1),
+        "/inscription": (form, 2),
+        "/inscription (errors)": (refused, 2),
+        "/compte/mot-de-passe": (client.get("/compte/mot-de-passe").text, 3),
+    }
+    for name, (html, expected) in pages.items():
+        parsed = _password_fields(html)
+        assert html.count('type="password"') == expected, name
+        assert len(parsed.blocks) == expected, name
+        show_names = set()
+        for block in parsed.blocks:
+            passwords = [i for i in block["inputs"] if i.get("type") == "password"]
+            boxes = [i for i in block["inputs"] if i.get("type") == "checkbox"]
+            assert len(passwords) == 1 and len(boxes) == 1, name
+            field, box = passwords[0], boxes[0]
+            assert "fr-password__input" in field["class"].split(), name
+            assert parsed.labels.get(field["id"], "").strip(), (name, field["id"])
+            assert field.get("autocomplete") in ("current-password", "new-password"), (name, field["id"])
+            assert field["value"] == "", name  # what was typed never comes back
+            if "aria-describedby" in field:
+                assert field.get("aria-invalid") == "true"
+                assert field["aria-describedby"] in parsed.ids, (name, field["id"])
+            assert parsed.labels.get(box["id"], "").strip() == "Afficher", (name, box["id"])
+            assert box.get("aria-label", "").startswith("Afficher"), name
+            show_names.add(box["aria-label"])
+        assert len(show_names) == expected, name  # each box says which field it shows
+    for html, field in ((wrong, "password"), (refused, "password_confirm")):
+        errors = _password_fields(html)
+        described = [i for b in errors.blocks for i in b["inputs"] if "aria-describedby" in i]
+        assert [i["id"] for i in described] == [field]
