@@ -167,6 +167,7 @@ class PartnerGraph:
         self._project_index, self._actor_index = index_of(projects), index_of(actors)
         self._incidence = incidence  # project x actor, 1.0 per participation
         self._by_actor = sparse.csr_matrix(incidence.T)
+        self._by_column = sparse.csc_matrix(incidence)
         self._terms = terms
         self._terms_by_term = sparse.csr_matrix(terms.T)
         self._tables, self._labels, self._weights = tables, labels, weights
@@ -176,7 +177,8 @@ class PartnerGraph:
         self._project_norms = np.sqrt(np.asarray(incidence @ self._damp2, dtype=np.float64).ravel())
         self._degree_penalty = np.maximum(self._degree, 1.0) ** -weights.degree_penalty
         self._inverse_degree = 1.0 / np.maximum(self._degree, 1.0)
-        self._inverse_size = 1.0 / np.maximum(np.asarray(incidence.getnnz(axis=1), dtype=np.float64), 1.0)
+        self._project_sizes = np.asarray(incidence.getnnz(axis=1), dtype=np.int64)
+        self._inverse_size = 1.0 / np.maximum(self._project_sizes.astype(np.float64), 1.0)
         self._walk_penalty = np.maximum(self._degree, 1.0) ** -weights.walk_beta
         top = float(np.log1p(self._degree.max())) if self._degree.size and self._degree.max() > 0 else 1.0
         self._popularity = np.log1p(self._degree) / top
@@ -572,11 +574,9 @@ class PartnerGraph:
 
     def _projects_of_each(self, chosen: IntArray) -> tuple[IntArray, IntArray]:
         """The projects of each chosen actor, one actor after the other, and how many each has."""
-        ptr, indices = self._by_actor.indptr, self._by_actor.indices
+        ptr = self._by_actor.indptr
         counts = (ptr[chosen + 1] - ptr[chosen]).astype(np.int64)
-        if not counts.sum():
-            return np.zeros(0, dtype=np.int64), counts
-        return np.concatenate([indices[ptr[a] : ptr[a + 1]] for a in chosen.tolist()]).astype(np.int64), counts
+        return self._by_actor.indices[_ranges(ptr[chosen], counts)].astype(np.int64), counts
 
     def _suggestions(self, query: _ProjectQuery, chosen: IntArray, extra: str | None = None) -> list[Suggestion]:
         in_project = ~query.allowed
@@ -604,26 +604,34 @@ class PartnerGraph:
     def _worked_counts(self, chosen: IntArray, others: BoolArray) -> IntArray:
         """For each chosen actor, how many of the ``others`` share at least one project with it.
 
-        A join on the projects of both sides (sorted arrays, no sparse product): its cost follows their numbers of
-        projects, whoever is busy.
+        From the cheaper side: a join of both sides' projects (plain arrays) when the others take part in fewer
+        projects than the chosen actors' projects hold members (a project's few partners), else one sparse product
+        giving each chosen actor's co-members, filtered by ``others`` (an actor's many partners).
         """
         group = np.flatnonzero(others)
         counts = np.zeros(chosen.size, dtype=np.int64)
         if not group.size or not chosen.size:
             return counts
         chosen_projects, chosen_counts = self._projects_of_each(chosen)
-        group_projects, group_counts = self._projects_of_each(group)
-        order = np.argsort(group_projects, kind="stable")
-        sorted_projects = group_projects[order]
-        sorted_members = np.repeat(np.arange(group.size), group_counts)[order]
-        low = np.searchsorted(sorted_projects, chosen_projects, side="left")
-        found = np.searchsorted(sorted_projects, chosen_projects, side="right") - low
-        if not found.any():
-            return counts
-        at = np.repeat(low - (np.cumsum(found) - found), found) + np.arange(int(found.sum()))
-        owners = np.repeat(np.repeat(np.arange(chosen.size), chosen_counts), found)
-        pairs = np.unique(owners * group.size + sorted_members[at])  # each (chosen actor, member) once
-        return np.bincount(pairs // group.size, minlength=chosen.size).astype(np.int64)
+        owners = np.repeat(np.arange(chosen.size), chosen_counts)
+        if self._degree[group].sum() <= self._project_sizes[chosen_projects].sum():
+            group_projects, group_counts = self._projects_of_each(group)
+            order = np.argsort(group_projects, kind="stable")
+            sorted_projects = group_projects[order]
+            low = np.searchsorted(sorted_projects, chosen_projects, side="left")
+            found = np.searchsorted(sorted_projects, chosen_projects, side="right") - low
+            met = np.repeat(np.arange(group.size), group_counts)[order][_ranges(low, found)]
+            width = group.size
+            pairs = np.repeat(owners, found) * width + met
+            if not pairs.size:
+                return counts
+            # each (chosen actor, other) once, however many projects they share
+            return np.bincount(np.unique(pairs) // width, minlength=chosen.size).astype(np.int64)
+        together = sparse.csr_matrix(self._by_column[:, chosen].T @ self._incidence)  # busy chosen actors: C code
+        return np.array(
+            [others[together.indices[together.indptr[i] : together.indptr[i + 1]]].sum() for i in range(chosen.size)],
+            dtype=np.int64,
+        )
 
     def _close(self, projects: IntArray, values: FloatArray, phrase: Callable[[list[str]], str]) -> list[str]:
         """A reason naming up to two of these projects whose text similarity (``values``, aligned) is high enough."""
@@ -681,6 +689,14 @@ def rerank_model() -> rerank.Trees | None:
     except ImportError:
         return None
     return TREES if tuple(FEATURE_NAMES) == rerank.FEATURES else None
+
+
+def _ranges(starts: IntArray, lengths: IntArray) -> IntArray:
+    """The positions ``starts[i], ..., starts[i] + lengths[i] - 1`` for each i, one run after the other."""
+    total = int(lengths.sum())
+    if not total:
+        return np.zeros(0, dtype=np.int64)
+    return np.asarray(np.repeat(starts - (np.cumsum(lengths) - lengths), lengths) + np.arange(total), dtype=np.int64)
 
 
 def _row(matrix: sparse.csr_matrix, i: int) -> IntArray:
