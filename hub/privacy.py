@@ -17,6 +17,7 @@ from sqlmodel import Session, col
 from sqlmodel import select as select_models
 
 from hub.accounts.models import Account, LoginAttempt, Person
+from hub.accounts.services import SESSION_ABSOLUTE_TIMEOUT, SESSION_IDLE_TIMEOUT, THROTTLE_WINDOW
 from hub.db import metadata
 from hub.web import CurrentViewer, DbSession, in_thread, page, require_viewer
 
@@ -125,4 +126,22 @@ def my_data_json(db_session: DbSession, viewer: CurrentViewer) -> Response[dict[
     )
 
 
-ROUTES = [my_data_page, my_data_json]
+@get("/donnees-personnelles", name="privacy.notice", sync_to_thread=False)
+def privacy_notice(request: Request[Any, Any, Any], viewer: CurrentViewer) -> Template:
+    """The privacy notice (GDPR art. 13): what the hub does with personal data, why, how long, and people's rights.
+
+    Written from docs/gdpr-register.md; the durations are read from the code that enforces them.
+    """
+    settings = request.app.state.settings
+    return page(
+        request,
+        "pages/privacy.html",
+        viewer,
+        contact=settings.privacy_contact,
+        idle_minutes=int(SESSION_IDLE_TIMEOUT.total_seconds() // 60),
+        absolute_hours=int(SESSION_ABSOLUTE_TIMEOUT.total_seconds() // 3600),
+        throttle_minutes=int(THROTTLE_WINDOW.total_seconds() // 60),
+    )
+
+
+ROUTES = [my_data_page, my_data_json, privacy_notice]

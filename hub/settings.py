@@ -59,6 +59,11 @@ class Settings(BaseSettings):
     smtp_user: str = Field("", description="SMTP user name.")
     smtp_password: str = Field("", description="SMTP password.")
     mail_from: str = Field("lab-esante@localhost", description="Sender address of the hub's e-mails.")
+    privacy_contact: str = Field(
+        "",
+        description="How to reach the data protection officer of the operator (an e-mail or postal address), shown "
+        "on the personal-data page.",
+    )
     suggestions_warm: bool = Field(
         True,
         description="Prepare partner suggestions in idle time after each rebuild of the graph, so that pages rarely "

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from litestar import Litestar
 from litestar.testing import TestClient
 from sqlmodel import col, select
 
 from hub.accounts.models import Account, Person
+from hub.accounts.services import SESSION_ABSOLUTE_TIMEOUT, SESSION_IDLE_TIMEOUT, THROTTLE_WINDOW
+from hub.app import create_app
 from hub.db import Database
 from hub.privacy import personal_data
+from hub.settings import Settings
 from tests.factories import make_actor, make_project, make_viewer, sign_in
 
 
@@ -86,3 +91,49 @@ def test_erasure_removes_what_exists_only_for_the_person_and_keeps_what_others_n
     assert "actor_membership" not in tables
     assert "user_session" not in tables
     assert still_there is not None and still_there.title == "Projet de Dora"  # published work stays
+
+
+RIGHTS = (
+    "/compte/mes-donnees",
+    "/compte/profil",
+    "/compte/disponibilites",
+    "/compte/suppression",
+    "/compte/mot-de-passe",
+    "/compte/sessions",
+)
+
+
+def test_the_privacy_notice_gives_the_codes_durations_and_a_working_link_for_each_right(
+    client: TestClient[Litestar],
+) -> None:
+    html = client.get("/donnees-personnelles").text
+    idle = int(SESSION_IDLE_TIMEOUT.total_seconds() // 60)
+    absolute = int(SESSION_ABSOLUTE_TIMEOUT.total_seconds() // 3600)
+    assert f"{idle} minutes sans activité, {absolute} heures au plus" in html
+    assert f"<td>{int(THROTTLE_WINDOW.total_seconds() // 60)} minutes</td>" in html
+    assert "cnil.fr" in html
+    for path in RIGHTS:
+        assert f'href="{path}"' in html
+        answer = client.get(path, follow_redirects=False)  # signed out: asked to sign in, then sent there
+        assert answer.status_code == 303
+        assert answer.headers["location"] == "/connexion?" + urlencode({"suite": path})
+    # linked where an account is created, and from the footer of every page
+    assert 'href="/donnees-personnelles"' in client.get("/inscription").text
+    assert 'href="/donnees-personnelles"' in client.get("/annuaire").text
+
+
+def test_the_privacy_notice_names_the_operators_contact_when_it_is_set(settings: Settings, database: Database) -> None:
+    app = create_app(
+        settings.model_copy(update={"privacy_contact": "dpd@exemple.gouv.fr"}),
+        database=database,
+        background_indexing=False,
+    )
+    with TestClient(app=app, base_url="http://testserver.local") as client:
+        assert (
+            "délégué à la protection des données : <strong>dpd@exemple.gouv.fr</strong>"
+            in client.get("/donnees-personnelles").text
+        )
+    with TestClient(
+        app=create_app(settings, database=database, background_indexing=False), base_url="http://testserver.local"
+    ) as client:
+        assert "dpd@exemple.gouv.fr" not in client.get("/donnees-personnelles").text

@@ -33,7 +33,8 @@ def _shows_and_hides(page: Page, field_id: str, typed: str) -> None:
 
 
 def test_passwords_can_be_shown_and_changed(chromium_browser: Browser, hub_server: HubServer) -> None:
-    """ASVS 2.1.12 (show the masked password), 2.1.5 and 2.1.6 (change it), 3.3.4 (the sessions page)."""
+    """ASVS 8.3.3 (the privacy notice), 2.1.12 (show the masked password), 2.1.5 and 2.1.6 (change it), 3.3.4 (the
+    sessions page)."""
     audit, context, page = open_audited(chromium_browser, hub_server)
     try:
         _journey(page, audit)
@@ -44,6 +45,13 @@ def test_passwords_can_be_shown_and_changed(chromium_browser: Browser, hub_serve
 
 
 def _journey(page: Page, audit: Audit) -> None:
+    # Before creating an account, the person reads what the hub does with personal data (linked from the form).
+    page.goto("/inscription")
+    page.get_by_role("main").get_by_role("link", name="Données personnelles").click()
+    expect(page).to_have_url(re.compile(r"/donnees-personnelles$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Données personnelles")
+    expect(page.get_by_role("table")).to_contain_text("Votre profil public")
+    audit.check(page, "privacy notice")
     page.goto("/inscription")
     page.get_by_label(re.compile(r"^Nom affiché")).fill("Sacha Afficheur")
     page.get_by_label(re.compile(r"^Adresse e-mail")).fill("sacha.afficheur@exemple.fr")

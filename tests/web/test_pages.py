@@ -51,6 +51,7 @@ PUBLIC_PAGES = [
     "/connexion",
     "/inscription",
     "/accessibilite",
+    "/donnees-personnelles",
     "/donnees",
     "/territoires/reg-75",
     "/territoires/dep-33",
