@@ -153,9 +153,9 @@ def test_claiming_a_seeded_actor_then_approval_by_an_administrator(
         actions = [
             e.action
             for e in session.exec(
-                select(ChangeLogEntry).where(
-                    col(ChangeLogEntry.object_id) == actor_id, col(ChangeLogEntry.object_type) == "actor"
-                )
+                select(ChangeLogEntry)
+                .where(col(ChangeLogEntry.object_id) == actor_id, col(ChangeLogEntry.object_type) == "actor")
+                .order_by(col(ChangeLogEntry.id))  # PostgreSQL returns rows in no set order without it
             ).all()
         ]
         assert actions == ["claim_requested", "claim_approved"]
