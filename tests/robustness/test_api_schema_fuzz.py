@@ -13,7 +13,9 @@ parameters from the previous response body, with the same checks plus its statef
 are followed: Schemathesis' own link inference is switched off (it guessed, for instance, that any actor is an
 adviser, and spent the run on 404s). Request bodies being free-form, generated ones never create anything; so
 about half the scenarios that start by creating an actor, a project, a need, an orientation or a meeting send a
-valid body instead, and the links from the created resource are followed too.
+valid body instead, and the links from the created resource are followed too. Each scenario runs in a savepoint
+rolled back at its end, so that every scenario meets the same data (Hypothesis draws a scenario's steps again
+from its choices, and answers that changed in between made it fail with FlakyStrategyDefinition).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from litestar.testing import TestClient
 from schemathesis.core.result import Ok
 from schemathesis.generation.stateful import run_state_machine_as_test
 from schemathesis.generation.stateful.state_machine import StepInput, StepOutput
+from sqlalchemy.engine import Connection
 
 from hub.accounts.models import Role
 from hub.db import Database
@@ -131,7 +134,22 @@ def test_linked_operations_conform_statefully_for_an_administrator(app: Litestar
     schema.config.phases.stateful.inference.algorithms = []
     followed: list[str] = []
 
+    scenario_data: list[Any] = []
+    bind = database.bind
+    assert isinstance(bind, Connection)  # the test's connection, in a transaction rolled back at the end
+    connection: Connection = bind
+
     class Workflow(schema.as_state_machine()):  # type: ignore[misc]
+        def setup(self) -> None:
+            # each scenario starts from the same data: what one created would change another's answers (the same
+            # body posted twice is a conflict), and Hypothesis requires a scenario it draws again to take the same
+            # steps (FlakyStrategyDefinition otherwise)
+            scenario_data.append(connection.begin_nested())
+
+        def teardown(self) -> None:
+            scenario_data.pop().rollback()
+            super().teardown()
+
         def step(self, input: StepInput) -> StepOutput:
             body = VALID_BODIES.get(input.case.operation.label)
             # half the time, decided by the generated body itself: Hypothesis replays a scenario from its choices,
