@@ -213,7 +213,8 @@ class SuggestionGraphs:
         self.is_busy = is_busy
         self.prepared = 0  # answers prepared ahead for the current graph
         self.last_build_seconds: float | None = None
-        self._warming: threading.Thread | None = None
+        self._warming: threading.Thread | None = None  # the thread preparing answers, while it runs
+        self._warm_lock = threading.Lock()
         self._closing = threading.Event()
         self._graph: PartnerGraph | None = None
         self._version: Version | None = None
@@ -294,16 +295,17 @@ class SuggestionGraphs:
         self._closing.set()
 
     def _start_warming(self) -> None:
-        if self._warming is not None and self._warming.is_alive():
-            return  # it notices the new graph and starts over
-        self._warming = threading.Thread(target=self._warm_loop, name="suggestion-answers", daemon=True)
-        self._warming.start()
+        with self._warm_lock:
+            if self._warming is not None:
+                return  # it notices the new graph and starts over
+            self._warming = threading.Thread(target=self._warm_loop, name="suggestion-answers", daemon=True)
+            self._warming.start()
 
     def _warm_loop(self) -> None:
         while not self._closing.is_set():
             graph = self._graph
             if graph is None:
-                return
+                break
             self.prepared = 0
             for key, compute in self._warm_work(graph):
                 if not self._wait_until_idle(graph):
@@ -315,8 +317,12 @@ class SuggestionGraphs:
                 self.prepared += 1
             else:
                 log.info("partner suggestions prepared ahead: %d answers", self.prepared)
-            if self._graph is graph:
-                return
+            with self._warm_lock:  # decided with `_start_warming`, so a graph set meanwhile is never missed
+                if self._graph is graph or self._closing.is_set():
+                    self._warming = None
+                    return
+        with self._warm_lock:
+            self._warming = None
 
     def _wait_until_idle(self, graph: PartnerGraph) -> bool:
         """False when the graph was replaced (start over) or the app is closing."""
