@@ -54,6 +54,8 @@ MIX = [
 _ERROR_KINDS = {-1: "connection errors", -2: "timeouts"}
 REQUEST_TIMEOUT = 10.0  # seconds; a slower answer counts as an error
 DRAIN_SECONDS = 15.0  # after the schedule ends, how long answers are still awaited
+TIMELINE = "__window__"  # results' keys for the requests sent in each window of TIMELINE_SECONDS
+TIMELINE_SECONDS = 10
 
 
 def _slugs(url: str, limit: int) -> list[str]:
@@ -160,11 +162,13 @@ async def _open_model(
         try:
             status = await asyncio.wait_for(client.get(path), REQUEST_TIMEOUT)
             elapsed = (time.perf_counter() - started) * 1000
-            results[template].append(elapsed if status == 200 else -status)
+            outcome = elapsed if status == 200 else -status
         except TimeoutError:
-            results[template].append(-2)  # no answer within REQUEST_TIMEOUT
+            outcome = -2  # no answer within REQUEST_TIMEOUT
         except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
-            results[template].append(-1)  # connection refused, reset or garbled
+            outcome = -1  # connection refused, reset or garbled
+        results[template].append(outcome)
+        results[f"{TIMELINE}{int((started - start) // TIMELINE_SECONDS)}"].append(outcome)
 
     tasks = []
     start = time.perf_counter()
@@ -263,6 +267,17 @@ def main() -> None:
                 connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     elapsed = results.pop("__elapsed__")[0]
     unanswered = int(results.pop("__unanswered__")[0])
+    windows = {int(key[len(TIMELINE) :]): results.pop(key) for key in list(results) if key.startswith(TIMELINE)}
+    timeline = [
+        f"| {index * TIMELINE_SECONDS}-{(index + 1) * TIMELINE_SECONDS} s | {len(values)} | "
+        + (
+            f"{statistics.median(ok):.1f} | {_percentile(ok, 0.95):.1f}"
+            if (ok := [v for v in values if v >= 0])
+            else "– | –"
+        )
+        + f" | {len(values) - len(ok)} |"
+        for index, values in sorted(windows.items())
+    ]
     rows = []
     all_ok: list[float] = []
     errors_total = 0
@@ -312,6 +327,12 @@ def main() -> None:
         "| page | requests | median ms | p95 ms | errors |",
         "|---|---:|---:|---:|---:|",
         *rows,
+        "",
+        f"Over time (requests by the {TIMELINE_SECONDS} s window they were sent in, every page):",
+        "",
+        "| sent | requests | median ms | p95 ms | errors |",
+        "|---|---:|---:|---:|---:|",
+        *timeline,
         "",
         f"JSON list endpoint `/api/v1/actors?per_page=20` with wrk (2 threads, 32 connections, {args.wrk_seconds} s): "
         f"{wrk[0]:.0f} requests/s, p99 {wrk[1]}, errors: {wrk[2]}.",

@@ -209,7 +209,9 @@ def create_app(settings: Settings, database: Database | None = None, *, backgrou
         on_shutdown=[indexer.stop, catalogue_clock.close, suggestion_graphs.close]
         if background_indexing
         else [catalogue_clock.close],
-        template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(make_environment())),
+        template_config=TemplateConfig(
+            instance=JinjaTemplateEngine.from_environment(make_environment(auto_reload=not settings.is_production))
+        ),
         csrf_config=CSRFConfig(
             secret=settings.effective_secret_key,
             cookie_name=csrf_cookie_name(settings),

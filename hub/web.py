@@ -119,10 +119,14 @@ def _plural(count: int, singular: str, plural: str) -> str:
     return f"{_format_number(count)} {singular if count <= 1 else plural}"
 
 
-def make_environment() -> Environment:
-    """The Jinja2 environment of the hub: autoescaped, strict, with French label filters."""
+def make_environment(*, auto_reload: bool = True) -> Environment:
+    """The Jinja2 environment of the hub: autoescaped, strict, with French label filters.
+
+    With ``auto_reload`` (local mode) an edited template is read again; in production templates do not change
+    while the hub runs, so each use skips the file's modification time check."""
     env = Environment(
         loader=FileSystemLoader(str(REPO_ROOT / "templates")),
+        auto_reload=auto_reload,
         autoescape=select_autoescape(["html", "svg", "xml"], default=True),
         undefined=StrictUndefined,
         trim_blocks=True,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import and_, delete, or_, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
@@ -399,12 +400,27 @@ def _restore(session: Session, project: Project, state: Mapping[str, Any]) -> No
     session.flush()
 
 
+class LinkedProject(NamedTuple):
+    """A twin project as its page links to it."""
+
+    slug: str
+    title: str
+
+
+class MergedRecord(NamedTuple):
+    """A project merged into the one shown: the merge (to undo it) and the merged record's title."""
+
+    id: int
+    merged_at: datetime
+    title: str
+
+
 def project_duplicates(session: Session, project: Project) -> dict[str, Any]:
-    """What a project page shows about duplicates: its twins and the projects merged into it."""
+    """What a project page shows about duplicates: its twins and the projects merged into it (the columns shown)."""
     assert project.id is not None
     this_one = project.id
-    twins = session.exec(  # one query: the projects on the other side of this project's twin links
-        select(Project)
+    twins = session.connection().execute(  # the projects on the other side of this project's twin links
+        sa_select(col(Project.slug), col(Project.title))
         .join(
             ProjectTwin,
             or_(
@@ -413,11 +429,16 @@ def project_duplicates(session: Session, project: Project) -> dict[str, Any]:
             ),
         )
         .order_by(col(Project.title))
-    ).all()
-    merges = session.exec(
-        select(ProjectMerge, Project)
+    )
+    merges = session.connection().execute(
+        sa_select(col(ProjectMerge.id), col(ProjectMerge.merged_at), col(Project.title))
         .join(Project, col(Project.id) == col(ProjectMerge.merged_id))
         .where(col(ProjectMerge.survivor_id) == project.id, col(ProjectMerge.undone_at).is_(None))
         .order_by(col(ProjectMerge.id))
-    ).all()
-    return {"twins": list(twins), "merges": list(merges)}
+    )
+    return {
+        "twins": [LinkedProject(*row) for row in twins],
+        "merges": [
+            MergedRecord(merge_id, merged_at, title) for merge_id, merged_at, title in merges if merge_id is not None
+        ],
+    }

@@ -78,7 +78,7 @@ def actor_detail(
         can_edit=services.can_edit_actor(db_session, viewer, actor),
         is_member=services.is_member(db_session, viewer, actor.id),
         changes=list_changes(db_session, "actor", actor.id)[:20],
-        names=territory_names(db_session),
+        names=territory_names(db_session, [actor.region_id, actor.departement_id]),
         suggestion_panel=actor_panel(db_session, state.suggestion_graphs, actor, viewer),
     )
 

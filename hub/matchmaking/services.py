@@ -9,7 +9,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, cast
+from typing import Any, NamedTuple, TypeVar, cast
 
 from sqlalchemy import func
 from sqlalchemy import select as sa_select
@@ -411,36 +411,62 @@ def _feedback(session: Session, kind: SuggestionSubject, subject_id: int) -> dic
     return {(str(r.suggested_kind), r.suggested_id): str(r.verdict) for r in rows}
 
 
+class _ActorLabel(NamedTuple):
+    """What a suggestion shows of an actor, read fresh from the directory on each request."""
+
+    slug: str
+    name: str
+    kind: str
+    is_experimentation_volunteer: bool
+
+
+def _actor_labels(session: Session, ids: Iterable[int]) -> dict[int, _ActorLabel]:
+    """Labels of these actors in one query (the columns shown, not whole rows)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = session.connection().execute(
+        sa_select(
+            col(Actor.id), col(Actor.slug), col(Actor.name), col(Actor.kind), col(Actor.is_experimentation_volunteer)
+        ).where(col(Actor.id).in_(wanted))
+    )
+    return {
+        id_: _ActorLabel(slug, name, str(kind), bool(volunteer))
+        for id_, slug, name, kind, volunteer in rows
+        if id_ is not None
+    }
+
+
+def _kept(suggestions: Iterable[Suggestion], feedback: dict[tuple[str, int], str], limit: int) -> list[Suggestion]:
+    return [s for s in suggestions if feedback.get(("actor", int(s.actor_id))) != "dismissed"][:limit]
+
+
 def _actors(
     session: Session,
     suggestions: Iterable[Suggestion],
     feedback: dict[tuple[str, int], str],
     limit: int,
-    rows: dict[int | None, Actor] | None = None,
+    labels: dict[int, _ActorLabel] | None = None,
 ) -> tuple[SuggestedActor, ...]:
-    """Suggestions as shown: dismissed ones left out, names read fresh from the directory (or from `rows`,
+    """Suggestions as shown: dismissed ones left out, names read fresh from the directory (or from `labels`,
     read in the same request)."""
-    kept = [s for s in suggestions if feedback.get(("actor", int(s.actor_id))) != "dismissed"][:limit]
+    kept = _kept(suggestions, feedback, limit)
     ids = [int(s.actor_id) for s in kept]
-    if rows is None or not all(i in rows for i in ids):
-        rows = {a.id: a for a in session.exec(select(Actor).where(col(Actor.id).in_(ids))).all()} if ids else {}
+    if labels is None or not all(i in labels for i in ids):
+        labels = _actor_labels(session, ids)
     return tuple(
         SuggestedActor(
             id=int(s.actor_id),
-            slug=rows[int(s.actor_id)].slug,
-            name=rows[int(s.actor_id)].name,
-            kind=str(rows[int(s.actor_id)].kind),
+            slug=label.slug,
+            name=label.name,
+            kind=label.kind,
             reasons=s.reasons
-            + (
-                ("volontaire pour accueillir des expérimentations",)
-                if rows[int(s.actor_id)].is_experimentation_volunteer
-                else ()
-            ),
+            + (("volontaire pour accueillir des expérimentations",) if label.is_experimentation_volunteer else ()),
             score=round(s.score, 4),
             is_useful=feedback.get(("actor", int(s.actor_id))) == "useful",
         )
         for s in kept
-        if int(s.actor_id) in rows
+        if (label := labels.get(int(s.actor_id))) is not None
     )
 
 
@@ -468,8 +494,15 @@ def project_panel(
         suggestions = graphs.answer(graph, *_project_work(graph, project_id, PANEL_SIZE + dismissed))
     except UnknownNode:
         return _replace(base, is_ready=False)
-    gaps = consortium_gaps(session, graph, project.id, feedback, graphs=graphs) if with_gaps else None
-    return _replace(base, actors=_actors(session, suggestions, feedback, PANEL_SIZE), gaps=gaps)
+    missing = _missing_roles(graph, project_id, dismissed, graphs) if with_gaps else None
+    # one query for the names of the panel's actors and of every gap's candidates
+    labels = _actor_labels(
+        session,
+        [int(s.actor_id) for s in _kept(suggestions, feedback, PANEL_SIZE)]
+        + [int(s.actor_id) for candidates in (missing or {}).values() for s in candidates],
+    )
+    gaps = _gaps(session, missing, feedback, labels) if missing is not None else None
+    return _replace(base, actors=_actors(session, suggestions, feedback, PANEL_SIZE, labels), gaps=gaps)
 
 
 def consortium_gaps(
@@ -482,19 +515,34 @@ def consortium_gaps(
 ) -> tuple[RoleGap, ...]:
     """The core roles no member of the project fills, each with its best candidates (dismissed ones left out)."""
     feedback = feedback if feedback is not None else _feedback(session, SuggestionSubject.PROJECT, project_id)
-    # ask for more than shown, as dismissed candidates are dropped; for experiments, ten, among which volunteers
-    # move up (each candidate's reasons cost a little: the other roles ask for what they show)
-    dismissed = _dismissed(feedback)
+    missing = _missing_roles(graph, project_id, _dismissed(feedback), graphs)
+    labels = _actor_labels(session, [int(s.actor_id) for candidates in missing.values() for s in candidates])
+    return _gaps(session, missing, feedback, labels)
+
+
+def _missing_roles(
+    graph: PartnerGraph, project_id: int, dismissed: int, graphs: SuggestionGraphs | None
+) -> dict[str, list[Suggestion]]:
+    """Per core role no member fills, its best candidates, more than shown (dismissed candidates are dropped);
+    for experimentation sites, ten, among which volunteers move up (each candidate's reasons cost a little: the
+    other roles ask for what they show)."""
     missing: dict[str, list[Suggestion]] = {}
     for key, compute in _gap_work(graph, project_id, dismissed):
         missing.update(compute() if graphs is None else graphs.answer(graph, key, compute))
-    ids = {int(s.actor_id) for candidates in missing.values() for s in candidates}
-    rows = {a.id: a for a in session.exec(select(Actor).where(col(Actor.id).in_(ids))).all()} if ids else {}
+    return missing
+
+
+def _gaps(
+    session: Session,
+    missing: dict[str, list[Suggestion]],
+    feedback: dict[tuple[str, int], str],
+    labels: dict[int, _ActorLabel],
+) -> tuple[RoleGap, ...]:
     gaps = []
     for role, label in CONSORTIUM_ROLES:
         if role not in missing:
             continue
-        candidates = _actors(session, missing[role], feedback, len(missing[role]), rows)
+        candidates = _actors(session, missing[role], feedback, len(missing[role]), labels)
         if role == VOLUNTEER_ROLE:
             candidates = tuple(sorted(candidates, key=lambda c: not any("volontaire" in r for r in c.reasons)))
         gaps.append(RoleGap(role=role, label=label, candidates=candidates[:GAP_CANDIDATES]))
@@ -521,12 +569,22 @@ def actor_panel(session: Session, graphs: SuggestionGraphs, actor: Actor, viewer
         return _replace(base, is_ready=False)
     kept = [p for p in found.projects if feedback.get(("project", int(p.project_id))) != "dismissed"][:PANEL_SIZE]
     ids = [int(p.project_id) for p in kept]
-    rows = {p.id: p for p in session.exec(select(Project).where(col(Project.id).in_(ids))).all()} if ids else {}
+    rows = (
+        {
+            id_: (slug, title)
+            for id_, slug, title in session.connection().execute(
+                sa_select(col(Project.id), col(Project.slug), col(Project.title)).where(col(Project.id).in_(ids))
+            )
+            if id_ is not None
+        }
+        if ids
+        else {}
+    )
     projects = tuple(
         SuggestedProject(
             id=int(p.project_id),
-            slug=rows[int(p.project_id)].slug,
-            title=rows[int(p.project_id)].title,
+            slug=rows[int(p.project_id)][0],
+            title=rows[int(p.project_id)][1],
             reasons=p.reasons,
             score=round(p.score, 4),
             is_useful=feedback.get(("project", int(p.project_id))) == "useful",

@@ -99,7 +99,7 @@ def project_detail(
         partners=services.project_partners(db_session, project.id),
         can_edit=services.can_edit_project(db_session, viewer, project),
         changes=list_changes(db_session, "project", project.id)[:20],
-        names=territory_names(db_session),
+        names=territory_names(db_session, [project.region_id, project.departement_id]),
         duplicates=dedup_decisions.project_duplicates(db_session, project),
         suggestion_panel=project_panel(db_session, state.suggestion_graphs, project, viewer),
         availability_matches=exchanges_services.matching_people(

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import CompoundSelect, func, or_, union
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from hub.accounts.viewer import Viewer
@@ -156,11 +157,15 @@ def project_partners(session: Session, project_id: int) -> Sequence[tuple[Projec
 
 def projects_of_actor(session: Session, actor_id: int, limit: int = 50) -> Sequence[Project]:
     """Active projects an actor carries or takes part in."""
-    partner_of = select(ProjectPartner.project_id).where(col(ProjectPartner.actor_id) == actor_id)
+    # a union of two index lookups: "carrier OR partner" in one WHERE made SQLite read every active project
+    involved: CompoundSelect[tuple[int]] = union(
+        sa_select(col(Project.id)).where(col(Project.carrier_id) == actor_id),
+        sa_select(col(ProjectPartner.project_id)).where(col(ProjectPartner.actor_id) == actor_id),
+    )
     return session.exec(
         select(Project)
+        .where(col(Project.id).in_(involved))
         .where(col(Project.status) == ProjectStatus.ACTIVE)
-        .where(or_(col(Project.carrier_id) == actor_id, col(Project.id).in_(partner_of)))
         .order_by(col(Project.title))
         .limit(limit)
     ).all()

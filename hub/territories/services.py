@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
 from sqlalchemy import func
@@ -77,9 +77,12 @@ def get_territory(session: Session, territory_id: str) -> Territory:
     return territory
 
 
-def territory_names(session: Session) -> dict[str, str]:
-    """Territory id -> name, for labelling lists in one query."""
-    return dict(session.exec(select(Territory.id, Territory.name)).all())
+def territory_names(session: Session, ids: Iterable[str | None] | None = None) -> dict[str, str]:
+    """Territory id -> name, for labelling lists in one query: every territory, or only those of `ids`."""
+    statement = select(Territory.id, Territory.name)
+    if ids is not None:
+        statement = statement.where(col(Territory.id).in_(sorted({i for i in ids if i})))
+    return dict(session.exec(statement).all())
 
 
 def counts_by_territory(
