@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from pathlib import Path
 from typing import Any
@@ -64,6 +65,7 @@ from hub.web import (
     handle_hub_error,
     handle_integrity_error,
     handle_server_error,
+    limit_threads,
     make_environment,
     provide_db_session,
     provide_viewer,
@@ -205,7 +207,10 @@ def create_app(settings: Settings, database: Database | None = None, *, backgrou
                 "catalogue_clock": catalogue_clock,
             }
         ),
-        on_startup=[indexer.start] if background_indexing else [],
+        on_startup=[
+            functools.partial(limit_threads, settings.threads),
+            *([indexer.start] if background_indexing else []),
+        ],
         on_shutdown=[indexer.stop, catalogue_clock.close, suggestion_graphs.close]
         if background_indexing
         else [catalogue_clock.close],

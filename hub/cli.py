@@ -8,6 +8,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from sqlalchemy import Engine
+
 import hub.activity.recording  # noqa: F401  (CLI writes feed the activity events too)
 from hub.db import Database, make_engine
 from hub.settings import Settings, SettingsError, load_settings
@@ -104,6 +106,11 @@ def cmd_seed_load(settings: Settings, *, demo: bool) -> int:
             if demo and not settings.is_production
             else None,
         )
+    if report.changed and database.dialect_name == "postgresql" and isinstance(database.bind, Engine):
+        # after a bulk load, the planner's statistics now: autovacuum would gather them later, while the hub
+        # serves, or never where it is turned off (as on the PostgreSQL of our test machines)
+        with database.bind.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("VACUUM (ANALYZE)")
     added = ", ".join(f"{name}: {count}" for name, count in report.added.items())
     print(
         f"Seed {'loaded' if report.changed else 'already up to date'} in {time.perf_counter() - started:.1f} s ({added})."

@@ -41,6 +41,14 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Address the server listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port the server listens on.")
     workers: int = Field(1, ge=1, le=64, description="Number of server worker processes.")
+    threads: int = Field(
+        8,
+        ge=1,
+        le=256,
+        description="Requests a worker works on at once in its threads (database calls, pages); the others wait "
+        "their turn. Python runs one thread at a time: many busy threads slow every request, the asynchronous "
+        "ones (cached lists, live feed) most.",
+    )
     search_engine: Literal["embedded", "meilisearch"] = Field(
         "embedded", description="`embedded` (SQLite FTS5) or `meilisearch`."
     )

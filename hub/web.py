@@ -443,6 +443,13 @@ def form_dict(data: Mapping[str, Any], *, lists: tuple[str, ...] = (), flags: tu
     return values
 
 
+def limit_threads(threads: int) -> None:
+    """At most `threads` synchronous handlers of this worker at once (anyio's default limiter, which `in_thread`
+    uses): the rest wait in order, instead of all sharing Python's one running thread in 5 ms turns, which made
+    every request slower under load and starved the event loop that answers cached lists."""
+    anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+
+
 def in_thread(fn: Callable[P, R]) -> Callable[P, Awaitable[R]]:
     """Run a synchronous handler in a worker thread (the database calls block).
 

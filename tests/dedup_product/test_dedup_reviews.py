@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
+from markupsafe import escape
 from sqlmodel import Session, col, func, select
 
 from hub.accounts.models import Role
@@ -119,17 +120,20 @@ def test_merge_moves_links_redirects_and_unmerge_restores_exactly(
     redirect = client.get(f"/projets/{b.slug}", follow_redirects=False)
     assert redirect.status_code == 301 and redirect.headers["location"] == f"/projets/{a.slug}"
     page = client.get(f"/projets/{a.slug}").text
-    assert "Fiches fusionnées dans ce projet" in page and b.title in page
+    with database.session() as session:
+        from hub.dedup.models import ProjectMerge
+
+        merge_id, merged_at = session.exec(select(ProjectMerge.id, ProjectMerge.merged_at)).one()
+    # the merged record's title with its date, and (for an administrator) the form that undoes this merge
+    assert "Fiches fusionnées dans ce projet" in page
+    assert f"<li>{escape(b.title)} (le {merged_at.day} " in page
+    assert f'action="/administration/fusions/{merge_id}/annuler"' in page
 
     again = client.post(f"/administration/doublons/paires/{pair_id}/fusion", data=data, follow_redirects=False)
     assert again.status_code == 409 and "déjà été traitée" in again.text
     assert client.get(f"/administration/doublons/paires/{pair_id}/fusion").status_code == 409
 
     undo_form = csrf_from(client.get(f"/projets/{a.slug}").text)
-    with database.session() as session:
-        from hub.dedup.models import ProjectMerge
-
-        merge_id = session.exec(select(ProjectMerge.id)).one()
     undone = client.post(f"/administration/fusions/{merge_id}/annuler", data={"_csrf_token": undo_form})
     assert undone.status_code == 200
     with database.session() as session:

@@ -10,7 +10,9 @@ from hub.accounts.models import Role
 from hub.changelog.models import ChangeLogEntry
 from hub.db import Database
 from hub.directory.models import Actor, ActorMembership
-from tests.factories import csrf_from, make_account, sign_in
+from hub.projects.models import ProjectStatus
+from hub.projects.services import projects_of_actor
+from tests.factories import csrf_from, make_account, make_actor, make_project, make_viewer, sign_in
 
 VALID_SIRET = "73282932000074"  # a real SIRET; its Luhn key is right
 
@@ -161,3 +163,31 @@ def test_claiming_a_seeded_actor_then_approval_by_an_administrator(
         assert actions == ["claim_requested", "claim_approved"]
     sign_in(client, "directrice@example.fr")
     assert client.get(f"/annuaire/{slug}/modifier").status_code == 200  # the new representative may now edit
+
+
+def test_an_actor_page_lists_the_active_projects_it_carries_or_joins(
+    client: TestClient[Litestar], database: Database
+) -> None:
+    with database.session() as session:
+        viewer = make_viewer(session, "porteuse@example.fr")
+        actor = make_actor(session, viewer, name="Living lab des Landes")
+        other = make_actor(session, viewer, name="Incubateur de Gascogne", kind="incubator")
+        assert actor.id is not None and other.id is not None
+        make_project(session, viewer, title="Cabine de téléconsultation en mairie", carrier_id=actor.id)
+        make_project(
+            session,
+            viewer,
+            title="Pilulier connecté pour les aidants",
+            carrier_id=other.id,
+            partners=[{"actor_id": actor.id, "role": "etablissement"}],
+        )
+        make_project(session, viewer, title="Registre régional des AVC", carrier_id=other.id)
+        withdrawn = make_project(session, viewer, title="Capteur de chute abandonné", carrier_id=actor.id)
+        withdrawn.status = ProjectStatus.WITHDRAWN
+        session.add(withdrawn)
+        session.commit()
+        listed = [project.title for project in projects_of_actor(session, actor.id)]
+    assert listed == ["Cabine de téléconsultation en mairie", "Pilulier connecté pour les aidants"]
+    page = client.get(f"/annuaire/{actor.slug}").text
+    assert all(title in page for title in listed)
+    assert "Registre régional des AVC" not in page and "Capteur de chute abandonné" not in page
