@@ -449,11 +449,10 @@ def _actors(
     labels: dict[int, _ActorLabel] | None = None,
 ) -> tuple[SuggestedActor, ...]:
     """Suggestions as shown: dismissed ones left out, names read fresh from the directory (or from `labels`,
-    read in the same request)."""
+    read in the same request for these suggestions; an actor missing there is no longer listed)."""
     kept = _kept(suggestions, feedback, limit)
-    ids = [int(s.actor_id) for s in kept]
-    if labels is None or not all(i in labels for i in ids):
-        labels = _actor_labels(session, ids)
+    if labels is None:
+        labels = _actor_labels(session, [int(s.actor_id) for s in kept])
     return tuple(
         SuggestedActor(
             id=int(s.actor_id),
