@@ -13,6 +13,7 @@ from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import HTTPException
+from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
@@ -21,6 +22,7 @@ from litestar.types import ASGIApp
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
 from hub import observability, privacy
+from hub.accounts import api as account_api
 from hub.accounts import routes as account_routes
 from hub.activity import routes as activity_routes
 from hub.advisers import routes as advisers_routes
@@ -58,6 +60,7 @@ from hub.settings import Settings
 from hub.territories import api as territory_api
 from hub.territories import routes as territory_routes
 from hub.web import (
+    RenewStaleCsrfCookie,
     SecurityHeaders,
     csrf_cookie_name,
     handle_database_unavailable,
@@ -163,6 +166,7 @@ def create_app(settings: Settings, database: Database | None = None, *, backgrou
                 *project_routes.ROUTES,
                 *dedup_routes.ROUTES,
                 *account_routes.ROUTES,
+                *account_api.ROUTES,
                 *directory_api.ROUTES,
                 *dedup_api.ROUTES,
                 *project_api.ROUTES,
@@ -236,7 +240,12 @@ def create_app(settings: Settings, database: Database | None = None, *, backgrou
         },
         before_request=check_request,
         before_send=[SecurityHeaders(hsts=settings.is_production)],
-        middleware=[request_context(metrics)],
+        middleware=[
+            request_context(metrics),
+            DefineMiddleware(
+                RenewStaleCsrfCookie, cookie_name=csrf_cookie_name(settings), secret=settings.effective_secret_key
+            ),
+        ],
         openapi_config=OpenAPIConfig(
             title="API du lab e-santé",
             version="1.0.0",

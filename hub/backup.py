@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -18,9 +19,21 @@ class BackupError(RuntimeError):
     """A backup or restore could not be made; the message says why."""
 
 
-def _libpq_url(url: str) -> str:
-    """postgresql+psycopg://u@h/db -> postgresql://u@h/db (what pg_dump understands)."""
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+def libpq_connection(url: str) -> tuple[str, dict[str, str]]:
+    """What `pg_dump` and `pg_restore` are given for `url`: a libpq URL without the password (a command's arguments
+    are visible to every user of the host) and the environment that carries it instead (PGPASSWORD)."""
+    parsed = make_url(url).set(drivername="postgresql")
+    env = dict(os.environ)
+    if parsed.password is not None:
+        env["PGPASSWORD"] = str(parsed.password)
+    return parsed._replace(password=None).render_as_string(hide_password=False), env  # set() keeps a None
+
+
+def _private(target: Path) -> None:
+    """Create `target` (or make it) readable by its owner only, before anything is written to it: a backup holds
+    personal data and password hashes (docs/gdpr-register.md, "Protection levels")."""
+    target.touch(mode=0o600, exist_ok=True)
+    target.chmod(0o600)
 
 
 def _sqlite_path(url: str) -> Path:
@@ -33,6 +46,7 @@ def _sqlite_path(url: str) -> Path:
 def backup(url: str, target: Path) -> Path:
     """Write a consistent copy of the database at `url` to `target` while the hub keeps running."""
     target.parent.mkdir(parents=True, exist_ok=True)
+    _private(target)
     if url.startswith("sqlite"):
         source = sqlite3.connect(_sqlite_path(url))
         try:
@@ -48,8 +62,10 @@ def backup(url: str, target: Path) -> Path:
     pg_dump = shutil.which("pg_dump")
     if pg_dump is None:
         raise BackupError("pg_dump is not installed (Debian package postgresql-client)")
+    conninfo, env = libpq_connection(url)
     result = subprocess.run(  # noqa: S603 - fixed arguments built here; the URL comes from the settings
-        [pg_dump, "--format=custom", "--no-owner", "--no-privileges", f"--file={target}", _libpq_url(url)],
+        [pg_dump, "--format=custom", "--no-owner", "--no-privileges", f"--file={target}", conninfo],
+        env=env,
         capture_output=True,
         text=True,
         check=False,
@@ -77,6 +93,7 @@ def restore(url: str, source: Path) -> None:
     pg_restore = shutil.which("pg_restore")
     if pg_restore is None:
         raise BackupError("pg_restore is not installed (Debian package postgresql-client)")
+    conninfo, env = libpq_connection(url)
     result = subprocess.run(  # noqa: S603 - fixed arguments built here; the URL comes from the settings
         [
             pg_restore,
@@ -85,9 +102,10 @@ def restore(url: str, source: Path) -> None:
             "--no-owner",
             "--no-privileges",
             "--single-transaction",
-            f"--dbname={_libpq_url(url)}",
+            f"--dbname={conninfo}",
             str(source),
         ],
+        env=env,
         capture_output=True,
         text=True,
         check=False,

@@ -53,9 +53,9 @@ def french_errors(exc: ValidationError) -> dict[str, str]:
     return errors
 
 
-def validate(model: type[M], data: Mapping[str, Any]) -> M:
-    """Build `model` from `data` or raise InvalidInput with French messages per field."""
+def validate(model: type[M], data: Mapping[str, Any], context: dict[str, Any] | None = None) -> M:
+    """Build `model` from `data` (its validators may read `context`) or raise InvalidInput with French messages."""
     try:
-        return model.model_validate(dict(data))
+        return model.model_validate(dict(data), context=context)
     except ValidationError as exc:
         raise InvalidInput(french_errors(exc)) from exc

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hmac
 import logging
 from collections.abc import Awaitable, Callable, Generator, Mapping
 from datetime import datetime
@@ -16,8 +17,9 @@ from litestar.datastructures import Cookie, State
 from litestar.di import NamedDependency
 from litestar.enums import ScopeType
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from litestar.middleware.csrf import CSRF_SECRET_LENGTH, generate_csrf_hash
 from litestar.response import Template
-from litestar.types import Message, Scope
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from sqlmodel import Session
 
 from hub.accounts.models import ROLE_LABELS
@@ -169,6 +171,40 @@ def session_cookie_name(settings: Settings) -> str:
 def csrf_cookie_name(settings: Settings) -> str:
     """The CSRF cookie's name: `__Host-hub_csrf` in production, `hub_csrf` in local mode."""
     return HOST_PREFIX + CSRF_COOKIE if settings.is_production else CSRF_COOKIE
+
+
+class RenewStaleCsrfCookie:
+    """On a page view, forget a CSRF cookie whose signature does not match the running key.
+
+    Litestar keeps the CSRF cookie a browser already holds without checking it, and the cookie has no expiry: after
+    a rotation of `HUB_SECRET_KEY` (docs/deployment.md, "Keys and secrets") every form of a browser that visited
+    before would be refused, reloading included. Taking the stale cookie out of the request on safe methods makes
+    Litestar issue a new one with the page; writes are left to the CSRF check, which refuses them as before.
+    """
+
+    def __init__(self, app: ASGIApp, cookie_name: str, secret: str) -> None:
+        self.app = app
+        self.prefix = cookie_name + "="
+        self.secret = secret
+
+    def _stale(self, value: str) -> bool:
+        token, signature = value[:CSRF_SECRET_LENGTH], value[CSRF_SECRET_LENGTH:]
+        return not hmac.compare_digest(signature, generate_csrf_hash(token=token, secret=self.secret))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == ScopeType.HTTP and scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            marker = self.prefix.encode()
+            if any(name == b"cookie" and marker in raw for name, raw in scope["headers"]):
+                scope["headers"] = [header for header in map(self._without_stale, scope["headers"]) if header[1]]
+        await self.app(scope, receive, send)
+
+    def _without_stale(self, header: tuple[bytes, bytes]) -> tuple[bytes, bytes]:
+        name, raw = header
+        if name != b"cookie":
+            return header
+        pairs = [pair.strip() for pair in raw.decode("latin-1").split(";")]
+        kept = [p for p in pairs if not (p.startswith(self.prefix) and self._stale(p[len(self.prefix) :]))]
+        return header if len(kept) == len(pairs) else (name, "; ".join(kept).encode("latin-1"))
 
 
 def session_token(request: Request[Any, Any, Any]) -> str:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import stat
 import uuid
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
 
-from hub.backup import BackupError, backup, restore, table_checksums
+from hub.backup import BackupError, backup, libpq_connection, restore, table_checksums
 from hub.db import make_engine
 
 
@@ -16,8 +18,17 @@ def test_backup_then_restore_gives_back_every_table(engine: Engine, tmp_path: Pa
     url = engine.url.render_as_string(hide_password=False)
     before = table_checksums(engine)
     assert before["actor"][0] >= 1000
-    archive = backup(url, tmp_path / "hub.backup")
+    if engine.dialect.name != "sqlite":
+        # A password in the URL goes to pg_dump / pg_restore in their environment (this server trusts local
+        # connections, so it is not checked; that the URL still works is).
+        url = engine.url.set(password="pas-dans-la-ligne-de-commande").render_as_string(hide_password=False)
+    previous = os.umask(0o022)
+    try:
+        archive = backup(url, tmp_path / "hub.backup")
+    finally:
+        os.umask(previous)
     assert archive.stat().st_size > 0
+    assert stat.S_IMODE(archive.stat().st_mode) == 0o600  # readable by its owner only, whatever the umask
     if engine.dialect.name == "sqlite":
         target_url = f"sqlite:///{tmp_path / 'restored.sqlite3'}"
         restore(target_url, archive)
@@ -38,6 +49,16 @@ def test_backup_then_restore_gives_back_every_table(engine: Engine, tmp_path: Pa
             with admin.connect() as connection:
                 connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             admin.dispose()
+
+
+def test_pg_dump_and_pg_restore_get_the_password_in_their_environment_not_their_arguments() -> None:
+    conninfo, env = libpq_connection("postgresql+psycopg://hub:s3cr%40t@db.example.fr:5433/hub?sslmode=verify-full")
+    assert conninfo == "postgresql://hub@db.example.fr:5433/hub?sslmode=verify-full"
+    assert env["PGPASSWORD"] == "s3cr@t"
+    assert env["PATH"] == os.environ["PATH"]
+    conninfo, env = libpq_connection("postgresql+psycopg://hub@db.example.fr/hub")
+    assert conninfo == "postgresql://hub@db.example.fr/hub"
+    assert env.get("PGPASSWORD") == os.environ.get("PGPASSWORD")
 
 
 def test_restoring_a_missing_file_is_a_clear_error(tmp_path: Path) -> None:

@@ -230,7 +230,8 @@ def password_change(
     values = form_dict(data)
     ip = request.client.host if request.client else "unknown"
     try:
-        token = services.change_password(db_session, signed_in, validate(PasswordChangeInput, values), ip)
+        words = {"words": (signed_in.email, signed_in.display_name)}
+        token = services.change_password(db_session, signed_in, validate(PasswordChangeInput, values, words), ip)
         mails = notify(
             db_session,
             [signed_in.account_id],

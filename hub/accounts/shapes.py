@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 
 from hub.accounts.models import Role
+from hub.accounts.passwords import estimate, person_words, refusal
 
 MAX_PASSWORD_LENGTH = 128  # ASVS 2.1.2: at least 64 allowed, at most 128
 MIN_PASSWORD_LENGTH = 12
@@ -17,12 +18,21 @@ MIN_PASSWORD_LENGTH = 12
 Password = Annotated[str, StringConstraints(strip_whitespace=False), Field(max_length=200)]
 
 
-def check_new_password(value: str) -> str:
-    """The rules of a new password (sign-up and password change), with their French messages."""
+def check_new_password(value: str, info: ValidationInfo) -> str:
+    """The rules of a new password (sign-up and password change), with their French messages.
+
+    Its length, then how guessable it is (ASVS 2.1.7): common and breached passwords, the person's own words (the
+    e-mail and name validated before it, or `words` in the validation context) and the service's are refused.
+    """
     if len(value) < MIN_PASSWORD_LENGTH:
         raise ValueError(f"Le mot de passe doit comporter au moins {MIN_PASSWORD_LENGTH} caractères.")
     if len(value) > MAX_PASSWORD_LENGTH:
         raise ValueError(f"Le mot de passe doit comporter au plus {MAX_PASSWORD_LENGTH} caractères.")
+    given = [str(info.data[name]) for name in ("email", "display_name") if info.data.get(name)]
+    context = info.context if isinstance(info.context, dict) else {}
+    strength = estimate(value, person_words(*given, *context.get("words", ())))
+    if not strength.acceptable:
+        raise ValueError(refusal(strength))
     return value
 
 
@@ -39,9 +49,9 @@ class SignUpInput(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     email: str = Field(min_length=3, max_length=254)
+    display_name: str = Field(min_length=2, max_length=120)  # before the password, which must not contain it
     password: Password
     password_confirm: Password
-    display_name: str = Field(min_length=2, max_length=120)
     profession: str = Field("", max_length=120)
     role: Role = Role.MEMBER
     is_public: bool = False
@@ -56,8 +66,8 @@ class SignUpInput(BaseModel):
 
     @field_validator("password")
     @classmethod
-    def _password(cls, value: str) -> str:
-        return check_new_password(value)
+    def _password(cls, value: str, info: ValidationInfo) -> str:
+        return check_new_password(value, info)
 
     @field_validator("password_confirm")
     @classmethod
@@ -94,13 +104,23 @@ class PasswordChangeInput(BaseModel):
 
     @field_validator("new_password")
     @classmethod
-    def _new_password(cls, value: str) -> str:
-        return check_new_password(value)
+    def _new_password(cls, value: str, info: ValidationInfo) -> str:
+        return check_new_password(value, info)
 
     @field_validator("new_password_confirm")
     @classmethod
     def _confirm(cls, value: str, info: ValidationInfo) -> str:
         return check_confirmation(value, info, "new_password")
+
+
+class StrengthInput(BaseModel):
+    """A password being typed, and the words of the person typing it (sign-up: not yet an account)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    password: Password
+    email: str = Field("", max_length=254)
+    display_name: str = Field("", max_length=120)
 
 
 class ProfileInput(BaseModel):

@@ -1,4 +1,5 @@
-"""In a real browser: the "Afficher" box of every password field, and the password change, audited with axe-core."""
+"""In a real browser: the "Afficher" box of every password field, the strength meter and the password change, audited
+with axe-core."""
 
 from __future__ import annotations
 
@@ -33,8 +34,8 @@ def _shows_and_hides(page: Page, field_id: str, typed: str) -> None:
 
 
 def test_passwords_can_be_shown_and_changed(chromium_browser: Browser, hub_server: HubServer) -> None:
-    """ASVS 8.3.3 (the privacy notice), 2.1.12 (show the masked password), 2.1.5 and 2.1.6 (change it), 3.3.4 (the
-    sessions page)."""
+    """ASVS 8.3.3 (the privacy notice), 2.1.12 (show the masked password), 2.1.8 (the strength meter), 2.1.5 and 2.1.6
+    (change it), 3.3.4 (the sessions page)."""
     audit, context, page = open_audited(chromium_browser, hub_server)
     try:
         _journey(page, audit)
@@ -55,7 +56,19 @@ def _journey(page: Page, audit: Audit) -> None:
     page.goto("/inscription")
     page.get_by_label(re.compile(r"^Nom affiché")).fill("Sacha Afficheur")
     page.get_by_label(re.compile(r"^Adresse e-mail")).fill("sacha.afficheur@exemple.fr")
+    # While the password is typed, the meter says how hard it is to guess, in the fields' live region.
+    strength = page.locator("#password-solidite")
+    expect(strength).to_be_hidden()
+    page.get_by_label(re.compile(r"^Mot de passe")).fill("azertyuiop12")
+    expect(strength).to_contain_text("Solidité du mot de passe : Faible. Ce mot de passe est trop facile à deviner.")
+    expect(strength).to_have_class(re.compile(r"fr-message--error"))
+    expect(page.locator("#password-jauge")).to_have_attribute("value", "1")
+    audit.check(page, "sign-up form, a weak password typed")
+    page.get_by_label(re.compile(r"^Mot de passe")).fill("SachaAfficheur2026")  # the person's own name
+    expect(strength).to_contain_text("trop facile à deviner")
     _shows_and_hides(page, "password", PASSWORD)
+    expect(strength).to_have_text("Solidité du mot de passe : Très bon.")
+    expect(strength).to_have_class(re.compile(r"fr-message--valid"))
     _shows_and_hides(page, "password_confirm", PASSWORD)
     audit.check(page, "sign-up form, filled")
     page.get_by_role("button", name="Créer mon compte").click()
