@@ -26,6 +26,7 @@ from hub.accounts import api as account_api
 from hub.accounts import routes as account_routes
 from hub.activity import routes as activity_routes
 from hub.advisers import routes as advisers_routes
+from hub.audit import routes as audit_routes
 from hub.contests import routes as contests_routes
 from hub.dashboard import routes as dashboard_routes
 from hub.db import Database, make_engine
@@ -191,6 +192,7 @@ def create_app(settings: Settings, database: Database | None = None, *, backgrou
                 *advisers_routes.ROUTES,
                 *places_routes.ROUTES,
                 *privacy.ROUTES,
+                *audit_routes.ROUTES,
                 *observability.ROUTES,
                 *static_routers,
             ]
@@ -239,6 +241,7 @@ def create_app(settings: Settings, database: Database | None = None, *, backgrou
             Exception: handle_server_error,
         },
         before_request=check_request,
+        logging_config=None,  # the hub's own (configure_logging above): Litestar's would replace its JSON handler
         before_send=[SecurityHeaders(hsts=settings.is_production)],
         middleware=[
             request_context(metrics),

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 import sqlite3
 import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, MetaData, select
@@ -19,14 +21,22 @@ class BackupError(RuntimeError):
     """A backup or restore could not be made; the message says why."""
 
 
-def libpq_connection(url: str) -> tuple[str, dict[str, str]]:
+@contextmanager
+def libpq_connection(url: str) -> Iterator[str]:
     """What `pg_dump` and `pg_restore` are given for `url`: a libpq URL without the password (a command's arguments
-    are visible to every user of the host) and the environment that carries it instead (PGPASSWORD)."""
+    are visible to every user of the host); the password, if any, goes in a private password file named by the URL's
+    `passfile` parameter, deleted when the command is over."""
     parsed = make_url(url).set(drivername="postgresql")
-    env = dict(os.environ)
-    if parsed.password is not None:
-        env["PGPASSWORD"] = str(parsed.password)
-    return parsed._replace(password=None).render_as_string(hide_password=False), env  # set() keeps a None
+    if parsed.password is None:
+        yield parsed.render_as_string(hide_password=False)
+        return
+    escaped = str(parsed.password).replace("\\", "\\\\").replace(":", "\\:")
+    with tempfile.TemporaryDirectory(prefix="hub-pgpass-") as folder:  # mode 700
+        passfile = Path(folder) / "pgpass"
+        passfile.touch(mode=0o600)
+        passfile.write_text(f"*:*:*:*:{escaped}\n", encoding="utf-8")
+        without = parsed._replace(password=None)  # URL.set() leaves a None unchanged
+        yield without.update_query_dict({"passfile": str(passfile)}).render_as_string(hide_password=False)
 
 
 def _private(target: Path) -> None:
@@ -62,14 +72,13 @@ def backup(url: str, target: Path) -> Path:
     pg_dump = shutil.which("pg_dump")
     if pg_dump is None:
         raise BackupError("pg_dump is not installed (Debian package postgresql-client)")
-    conninfo, env = libpq_connection(url)
-    result = subprocess.run(  # noqa: S603 - fixed arguments built here; the URL comes from the settings
-        [pg_dump, "--format=custom", "--no-owner", "--no-privileges", f"--file={target}", conninfo],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    with libpq_connection(url) as conninfo:
+        result = subprocess.run(  # noqa: S603 - fixed arguments built here; the URL comes from the settings
+            [pg_dump, "--format=custom", "--no-owner", "--no-privileges", f"--file={target}", conninfo],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
     if result.returncode != 0:
         raise BackupError(f"pg_dump failed: {result.stderr.strip()[:500]}")
     return target
@@ -93,23 +102,22 @@ def restore(url: str, source: Path) -> None:
     pg_restore = shutil.which("pg_restore")
     if pg_restore is None:
         raise BackupError("pg_restore is not installed (Debian package postgresql-client)")
-    conninfo, env = libpq_connection(url)
-    result = subprocess.run(  # noqa: S603 - fixed arguments built here; the URL comes from the settings
-        [
-            pg_restore,
-            "--clean",
-            "--if-exists",
-            "--no-owner",
-            "--no-privileges",
-            "--single-transaction",
-            f"--dbname={conninfo}",
-            str(source),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    with libpq_connection(url) as conninfo:
+        result = subprocess.run(  # noqa: S603 - fixed arguments built here; the URL comes from the settings
+            [
+                pg_restore,
+                "--clean",
+                "--if-exists",
+                "--no-owner",
+                "--no-privileges",
+                "--single-transaction",
+                f"--dbname={conninfo}",
+                str(source),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
     if result.returncode != 0:
         raise BackupError(f"pg_restore failed: {result.stderr.strip()[:500]}")
 

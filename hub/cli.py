@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 
 import hub.activity.recording  # noqa: F401  (CLI writes feed the activity events too)
 from hub.db import Database, make_engine
+from hub.observability import configure_logging
 from hub.settings import Settings, SettingsError, load_settings
 
 COMMANDS_HELP = {
@@ -256,12 +257,17 @@ def cmd_serve(settings: Settings, *, reload: bool) -> int:
     import uvicorn
 
     print(f"Serving the lab e-santé hub on http://{settings.host}:{settings.port}")
+    # The hub logs each request itself (`hub.access`, with the request id and without the query string), so
+    # uvicorn's access log is off. In production uvicorn's own lines go through the hub's JSON handler too.
+    configure_logging(settings.log_level, json_logs=settings.is_production)
     uvicorn.run(
         "hub.asgi:app",
         host=settings.host,
         port=settings.port,
         workers=None if reload else settings.workers,
         reload=reload,
+        access_log=False,
+        log_config=None if settings.is_production else uvicorn.config.LOGGING_CONFIG,
         log_level=settings.log_level.lower(),
         proxy_headers=settings.is_production,
         timeout_graceful_shutdown=5,  # live-feed streams never end by themselves

@@ -2,6 +2,7 @@
 
 import hub.activity.models
 import hub.advisers.models
+import hub.audit.models
 import hub.contests.models
 import hub.dashboard.models
 import hub.feedback.models

@@ -18,6 +18,7 @@ from sqlmodel import select as select_models
 
 from hub.accounts.models import Account, LoginAttempt, Person
 from hub.accounts.services import SESSION_ABSOLUTE_TIMEOUT, SESSION_IDLE_TIMEOUT, THROTTLE_WINDOW
+from hub.audit.services import ACCESS_RECORD_RETENTION
 from hub.db import metadata
 from hub.web import CurrentViewer, DbSession, in_thread, page, require_viewer
 
@@ -141,6 +142,7 @@ def privacy_notice(request: Request[Any, Any, Any], viewer: CurrentViewer) -> Te
         idle_minutes=int(SESSION_IDLE_TIMEOUT.total_seconds() // 60),
         absolute_hours=int(SESSION_ABSOLUTE_TIMEOUT.total_seconds() // 3600),
         throttle_minutes=int(THROTTLE_WINDOW.total_seconds() // 60),
+        access_record_months=ACCESS_RECORD_RETENTION.days // 30,
     )
 
 

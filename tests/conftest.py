@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -35,32 +36,44 @@ def _postgres_admin_url() -> str | None:
     return url or None
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
-def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    """A fresh database per backend, migrated to head and seeded once."""
-    if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("db") / "hub.sqlite3"
-        engine = make_engine(f"sqlite:///{path}")
-        _prepare(engine)
+@contextmanager
+def _blank_database(backend: str, folder: Path, prefix: str) -> Iterator[Engine]:
+    """A database with no schema: a new SQLite file in `folder`, or a new PostgreSQL database dropped after."""
+    if backend == "sqlite":
+        engine = make_engine(f"sqlite:///{folder / (prefix + '.sqlite3')}")
         yield engine
         engine.dispose()
         return
     admin_url = _postgres_admin_url()
     if admin_url is None:
         pytest.skip("PostgreSQL not configured (set HUB_TEST_POSTGRES_URL)")
-    name = f"hub_test_{uuid.uuid4().hex[:12]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = make_engine(admin_url).execution_options(isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     engine = make_engine(make_url(admin_url).set(database=name).render_as_string(hide_password=False))
     try:
-        _prepare(engine)
         yield engine
     finally:
         engine.dispose()
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """A fresh database per backend, migrated to head and seeded once."""
+    with _blank_database(request.param, tmp_path_factory.mktemp("db"), "hub_test") as engine:
+        _prepare(engine)
+        yield engine
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A database with no schema at all, per backend (migration tests build it up themselves)."""
+    with _blank_database(request.param, tmp_path, "hub_empty") as engine:
+        yield engine
 
 
 def _prepare(engine: Engine) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
 
 from hub.backup import BackupError, backup, libpq_connection, restore, table_checksums
 from hub.db import make_engine
@@ -19,8 +20,8 @@ def test_backup_then_restore_gives_back_every_table(engine: Engine, tmp_path: Pa
     before = table_checksums(engine)
     assert before["actor"][0] >= 1000
     if engine.dialect.name != "sqlite":
-        # A password in the URL goes to pg_dump / pg_restore in their environment (this server trusts local
-        # connections, so it is not checked; that the URL still works is).
+        # A password in the URL goes to pg_dump / pg_restore in a password file (this server trusts local
+        # connections, so the password is not checked; that the URL with its password file works is).
         url = engine.url.set(password="pas-dans-la-ligne-de-commande").render_as_string(hide_password=False)
     previous = os.umask(0o022)
     try:
@@ -51,14 +52,18 @@ def test_backup_then_restore_gives_back_every_table(engine: Engine, tmp_path: Pa
             admin.dispose()
 
 
-def test_pg_dump_and_pg_restore_get_the_password_in_their_environment_not_their_arguments() -> None:
-    conninfo, env = libpq_connection("postgresql+psycopg://hub:s3cr%40t@db.example.fr:5433/hub?sslmode=verify-full")
-    assert conninfo == "postgresql://hub@db.example.fr:5433/hub?sslmode=verify-full"
-    assert env["PGPASSWORD"] == "s3cr@t"
-    assert env["PATH"] == os.environ["PATH"]
-    conninfo, env = libpq_connection("postgresql+psycopg://hub@db.example.fr/hub")
-    assert conninfo == "postgresql://hub@db.example.fr/hub"
-    assert env.get("PGPASSWORD") == os.environ.get("PGPASSWORD")
+def test_pg_dump_and_pg_restore_get_the_password_in_a_private_file_not_in_their_arguments() -> None:
+    with libpq_connection("postgresql+psycopg://hub:s3:cr%40t@db.example.fr:5433/hub?sslmode=verify-full") as conninfo:
+        url = make_url(conninfo)
+        assert url.password is None and "s3" not in conninfo
+        assert (url.drivername, url.host, url.port, url.database) == ("postgresql", "db.example.fr", 5433, "hub")
+        passfile = Path(str(url.query["passfile"]))
+        assert url.query["sslmode"] == "verify-full"
+        assert passfile.read_text() == "*:*:*:*:s3\\:cr@t\n"  # libpq's format, ':' escaped
+        assert stat.S_IMODE(passfile.stat().st_mode) == 0o600  # libpq ignores a file others can read
+    assert not passfile.exists()
+    with libpq_connection("postgresql+psycopg://hub@db.example.fr/hub") as conninfo:
+        assert conninfo == "postgresql://hub@db.example.fr/hub"
 
 
 def test_restoring_a_missing_file_is_a_clear_error(tmp_path: Path) -> None:

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import uuid
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from sqlalchemy import Engine, text
-from sqlalchemy.engine import make_url
 
-from hub.db import Database, make_engine
+from hub.db import Database
 from hub.migrate import pending_differences, upgrade
 from seed.load import load_actors, load_projects, load_sectors, load_territories
 
@@ -21,31 +15,6 @@ TABLES = ("territory", "sector", "actor", "actor_sector", "project", "project_se
 
 def _silent(label: str, done: int, total: int) -> None:
     """Seed progress, not shown in tests."""
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """A database with no schema at all."""
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'first.sqlite3'}")
-        yield engine
-        engine.dispose()
-        return
-    admin_url = os.environ.get("HUB_TEST_POSTGRES_URL", "")
-    if not admin_url:
-        pytest.skip("PostgreSQL not configured (set HUB_TEST_POSTGRES_URL)")
-    name = f"hub_upward_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(admin_url).execution_options(isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = make_engine(make_url(admin_url).set(database=name).render_as_string(hide_password=False))
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _counts(engine: Engine) -> dict[str, int]:

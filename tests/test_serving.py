@@ -3,12 +3,16 @@ bounded threads per worker."""
 
 from __future__ import annotations
 
+import json
 import os
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import anyio.to_thread
+import httpx
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.testing import TestClient
 
@@ -56,3 +60,61 @@ def test_a_worker_runs_at_most_its_setting_of_synchronous_handlers_at_once(datab
 
 async def _tokens() -> float:
     return anyio.to_thread.current_default_thread_limiter().total_tokens
+
+
+def test_served_in_production_every_log_line_is_json_and_each_request_has_one_without_its_query(
+    tmp_path: Path,
+) -> None:
+    """`hub serve` in production: uvicorn's lines and the hub's go out as JSON, and the access line of a request
+    carries its request id, its path without the query string, its status and duration (docs/deployment.md)."""
+    env = {
+        **os.environ,
+        "HUB_MODE": "production",
+        "HUB_VAR_DIR": str(tmp_path / "var"),
+        "HUB_DATABASE_URL": f"sqlite:///{tmp_path}/hub.sqlite3",
+        "HUB_SECRET_KEY": SECRET_KEY,
+        "HUB_HOST": "127.0.0.1",
+        "HUB_PORT": str(_free_port()),
+        "HUB_WORKERS": "2",
+        "HUB_LOG_LEVEL": "INFO",
+    }
+    subprocess.run([sys.executable, "-m", "hub", "db", "upgrade"], env=env, check=True, capture_output=True)
+    log_path = tmp_path / "serve.log"
+    with log_path.open("wb") as log:
+        server = subprocess.Popen([sys.executable, "-m", "hub", "serve"], env=env, stdout=log, stderr=log)
+        try:
+            base = f"http://127.0.0.1:{env['HUB_PORT']}"
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert time.monotonic() < deadline, log_path.read_text()[-3000:]
+                time.sleep(0.2)
+            answer = httpx.get(f"{base}/annuaire?q=mot-secret-de-recherche", timeout=10)
+            assert answer.status_code == 200
+            request_id = answer.headers["x-request-id"]
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    lines = [line for line in log_path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    records = []
+    for line in lines[1:]:  # the first line is `hub serve`'s own banner on standard output
+        records.append(json.loads(line))  # every log line is one JSON object
+    assert lines[0].startswith("Serving the lab e-santé hub")
+    loggers = {record["logger"] for record in records}
+    assert "uvicorn.error" in loggers  # uvicorn's own lines ("Started server process", ...) are JSON too
+    access = [r for r in records if r["logger"] == "hub.access" and r["request_id"] == request_id]
+    assert len(access) == 1
+    method, path, status, duration, unit = access[0]["message"].split()
+    assert (method, path, status, unit) == ("GET", "/annuaire", "200", "ms") and float(duration) >= 0
+    assert "mot-secret-de-recherche" not in log_path.read_text(encoding="utf-8")
+    assert "uvicorn.access" not in loggers
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

@@ -11,6 +11,9 @@ from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
+from hub.accounts.viewer import Viewer
+from hub.audit.models import AccessKind
+from hub.audit.reads import audit_read
 from hub.changelog.services import list_changes
 from hub.directory import services
 from hub.directory.models import ActorKind, ActorPhase, VerificationStatus
@@ -182,13 +185,32 @@ def actor_claim(
 @in_thread
 def claim_inbox(request: Request[Any, Any, Any], db_session: DbSession, viewer: CurrentViewer) -> Template:
     """Requests to represent an actor, for administrators."""
-    require_viewer(viewer)
-    assert viewer is not None
-    if not viewer.is_admin:
+    signed_in = require_viewer(viewer)
+    if not signed_in.is_admin:
         raise PermissionDenied("Cette page est réservée aux administrateurs.")
-    return page(
-        request, "directory/claim_inbox.html", viewer, claims=services.list_pending_claims(db_session), errors={}
+    return _claim_inbox(request, db_session, signed_in, {})
+
+
+def _claim_inbox(
+    request: Request[Any, Any, Any],
+    db_session: Session,
+    viewer: Viewer,
+    errors: Mapping[int, str],
+    status_code: int = 200,
+) -> Template:
+    """The pending requests, each with its requester's e-mail and message: every showing is audited (the
+    administrator's own request, if any, left out)."""
+    claims = services.list_pending_claims(db_session)
+    others = [(membership, account) for membership, _, account in claims if account.id != viewer.account_id]
+    audit_read(
+        request,
+        db_session,
+        viewer,
+        AccessKind.MEMBERSHIP_CLAIMS,
+        person_ids=[account.id for _, account in others],
+        record_ids=[f"membership:{membership.id}" for membership, _ in others],
     )
+    return page(request, "directory/claim_inbox.html", viewer, status_code=status_code, claims=claims, errors=errors)
 
 
 @post("/administration/demandes/{membership_id:int}", name="directory.claim_decide")
@@ -215,13 +237,8 @@ def claim_decide(
         db_session.commit()
     except InvalidInput as exc:
         db_session.rollback()
-        return page(
-            request,
-            "directory/claim_inbox.html",
-            viewer,
-            status_code=422,
-            claims=services.list_pending_claims(db_session),
-            errors={membership_id: exc.errors.get("reason", exc.message)},
+        return _claim_inbox(
+            request, db_session, signed_in, {membership_id: exc.errors.get("reason", exc.message)}, status_code=422
         )
     response = Redirect(path="/administration/demandes", status_code=303)
     response.set_cookie(flash_cookie("claim_decided"))

@@ -10,6 +10,9 @@ from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from hub.accounts.viewer import Viewer
+from hub.audit.models import AccessKind
+from hub.audit.reads import audit_read
+from hub.audit.services import account_ids_of
 from hub.db import utcnow
 from hub.errors import HubError, InvalidInput, PermissionDenied
 from hub.exchanges import introductions, services
@@ -262,6 +265,16 @@ def _introduction_page(
     now = utcnow()
     item = introductions.get_introduction(db_session, viewer, request_id, now)
     targets = introductions.labels_for(db_session, [item])
+    if item.is_routed_to_administrators and item.sender_id != viewer.account_id:
+        # an administrator or a referent reads, in the recipient's stead, the sender's name and message
+        audit_read(
+            request,
+            db_session,
+            viewer,
+            AccessKind.INTRODUCTION,
+            person_ids=[item.sender_id],
+            record_ids=[f"introduction:{item.id}"],
+        )
     return _show(
         request,
         "exchanges/introduction_detail.html",
@@ -338,14 +351,23 @@ def notifications_read(db_session: DbSession, viewer: CurrentViewer) -> Response
 
 @get("/administration/courriels", name="exchanges.outbox")
 @in_thread
-def outbox(request: Request[Any, Any, Any], viewer: CurrentViewer, state: State) -> Template:
-    """The e-mails the hub wrote to its local outbox (mail_backend=outbox), for administrators."""
+def outbox(request: Request[Any, Any, Any], db_session: DbSession, viewer: CurrentViewer, state: State) -> Template:
+    """The e-mails the hub wrote to its local outbox (mail_backend=outbox), for administrators. Each view is
+    audited: the e-mails shown (by file name) and the accounts they were sent to, the reader's own left out."""
     if viewer is None or not viewer.is_admin:
         raise PermissionDenied("Cette page est réservée aux administrateurs.")
     settings = _settings(state)
-    return _show(
-        request, "exchanges/outbox_list.html", viewer, backend=settings.mail_backend, mails=list_outbox(settings)
+    mails = list_outbox(settings)
+    others = [m for m in mails if m.to.strip().lower() != viewer.email.lower()]
+    audit_read(
+        request,
+        db_session,
+        viewer,
+        AccessKind.OUTBOX,
+        person_ids=account_ids_of(db_session, [m.to for m in others]),
+        record_ids=[f"mail:{m.name}" for m in others],
     )
+    return _show(request, "exchanges/outbox_list.html", viewer, backend=settings.mail_backend, mails=mails)
 
 
 ROUTES = [

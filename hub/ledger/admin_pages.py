@@ -12,6 +12,9 @@ from sqlmodel import Session, col, select
 
 from hub.accounts.models import Account
 from hub.accounts.viewer import Viewer
+from hub.audit.models import AccessKind
+from hub.audit.reads import audit_read
+from hub.audit.services import account_ids_of
 from hub.errors import InvalidInput, PermissionDenied
 from hub.ledger import administration, registers, services, statements
 from hub.ledger.erasure import erase_person
@@ -128,13 +131,27 @@ def _edit_form(
 ) -> Template:
     convention = administration.get_convention(db_session, convention_id)
     if values is None:
+        approvers = registers.approver_emails(db_session, convention_id)
+        depositors = registers.depositor_emails(db_session, convention_id)
         values = {
             "cap_hours": convention.cap_minutes_per_period // 60,
             "period_days": convention.period_days,
             "deposit_expiry_days": convention.deposit_expiry_days,
-            "approver_emails": "\n".join(registers.approver_emails(db_session, convention_id)),
-            "depositor_emails": "\n".join(registers.depositor_emails(db_session, convention_id)),
+            "approver_emails": "\n".join(approvers),
+            "depositor_emails": "\n".join(depositors),
         }
+        # the e-mail addresses of the employer's approvers and depositors, read from the database: audited
+        # (after a refused change the form shows back what the administrator typed, which is not)
+        people = account_ids_of(db_session, approvers + depositors)
+        if set(people) - {viewer.account_id}:
+            audit_read(
+                request,
+                db_session,
+                viewer,
+                AccessKind.CONVENTION_PEOPLE,
+                person_ids=people,
+                record_ids=[f"convention:{convention_id}"],
+            )
     return _admin_show(
         request,
         "ledger/convention_edit.html",

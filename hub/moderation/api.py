@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import get, post
+from litestar import Request, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, JSONBody
 
+from hub.audit.models import AccessKind
+from hub.audit.reads import audit_read
 from hub.db import utcnow
 from hub.errors import PermissionDenied
 from hub.exchanges.mail import deliver
@@ -78,10 +80,23 @@ def my_reports(db_session: DbSession, viewer: CurrentViewer) -> dict[str, Any]:
 
 @get("/api/v1/reports/{report_id:int}", name="api.reports.detail")
 @in_thread
-def get_report(report_id: FromPath[int], db_session: DbSession, viewer: CurrentViewer) -> dict[str, Any]:
-    """One report, for its author or a competent moderator."""
+def get_report(
+    request: Request[Any, Any, Any], report_id: FromPath[int], db_session: DbSession, viewer: CurrentViewer
+) -> dict[str, Any]:
+    """One report, for its author or a competent moderator (whose read of someone else's report is audited)."""
     signed_in = require_viewer(viewer)
-    return report_json(services.get_report(db_session, signed_in, report_id))
+    report = services.get_report(db_session, signed_in, report_id)
+    answer = report_json(report)
+    if report.reporter_id != signed_in.account_id:
+        audit_read(
+            request,
+            db_session,
+            signed_in,
+            AccessKind.REPORT,
+            person_ids=[report.reporter_id],
+            record_ids=[f"report:{report.id}"],
+        )
+    return answer
 
 
 @post("/api/v1/reports/{report_id:int}/decision", name="api.reports.decide", status_code=200)

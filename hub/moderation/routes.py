@@ -10,6 +10,8 @@ from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from hub.accounts.viewer import Viewer
+from hub.audit.models import AccessKind
+from hub.audit.reads import audit_read
 from hub.db import utcnow
 from hub.errors import Conflict, HubError, InvalidInput, NotFound, PermissionDenied
 from hub.exchanges.mail import deliver
@@ -132,6 +134,16 @@ def report_queue(request: Request[Any, Any, Any], db_session: DbSession, viewer:
     """The open reports this moderator may decide (administrators: all of them), oldest first."""
     signed_in = _require_moderator(viewer)
     reports = services.moderation_queue(db_session, signed_in)
+    # the queue names who reported what: audited, the moderator's own reports left out
+    others = [r for r in reports if r.reporter_id != signed_in.account_id]
+    audit_read(
+        request,
+        db_session,
+        signed_in,
+        AccessKind.REPORT_QUEUE,
+        person_ids=[r.reporter_id for r in others],
+        record_ids=[f"report:{r.id}" for r in others],
+    )
     return _show(
         request,
         "moderation/report_queue.html",
@@ -151,6 +163,17 @@ def _report_page(
     status_code: int = 200,
 ) -> Template:
     can_decide = services.can_moderate(db_session, viewer, report)
+    if can_decide and report.reporter_id != viewer.account_id:
+        # a moderator reads who reported, their explanation and the excerpt: audited (the author reading their
+        # own report is not)
+        audit_read(
+            request,
+            db_session,
+            viewer,
+            AccessKind.REPORT,
+            person_ids=[report.reporter_id],
+            record_ids=[f"report:{report.id}"],
+        )
     target_type = target_types().get(report.target_type)
     return _show(
         request,

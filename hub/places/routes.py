@@ -10,6 +10,8 @@ from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from hub.accounts.viewer import Viewer
+from hub.audit.models import AccessKind
+from hub.audit.reads import audit_read
 from hub.db import utcnow
 from hub.errors import Conflict, InvalidInput
 from hub.places import services
@@ -249,6 +251,19 @@ def _meeting_page(
 ) -> Template:
     assert meeting.id is not None
     can_guests = services.can_register_guests(db_session, viewer, meeting)
+    registrations = services.registrations_of(db_session, meeting.id) if can_guests else []
+    reader_id = viewer.account_id if viewer is not None else None
+    others = [line.registration for line in registrations if line.registration.account_id != reader_id]
+    if viewer is not None and others:
+        # the staff read the names of those registered and the contact of those without an account: audited
+        audit_read(
+            request,
+            db_session,
+            viewer,
+            AccessKind.MEETING_REGISTRATIONS,
+            person_ids=[r.account_id for r in others],
+            record_ids=[f"meeting:{meeting.id}", *(f"registration:{r.id}" for r in others)],
+        )
     return _show(
         request,
         "places/meeting_detail.html",
@@ -259,7 +274,7 @@ def _meeting_page(
         taken=services.seats_taken(db_session, meeting.id),
         mine=services.my_registration(db_session, viewer, meeting.id),
         can_register_guests=can_guests,
-        registrations=services.registrations_of(db_session, meeting.id) if can_guests else [],
+        registrations=registrations,
         field_errors={k: v for k, v in (errors or {}).items() if k != "__all__"},
         is_past=meeting.starts_at <= utcnow(),
         errors=errors or {},

@@ -134,3 +134,10 @@ def _journey(page: Page, audit: Audit, bank: Bank, slug: str) -> None:
     audit.check(page, "convention administration")
     page.goto("/administration/personnes/effacement")
     audit.check(page, "erasure form")
+    # Reading the convention's approvers and depositors was audited: the journal names the page, not the addresses.
+    page.goto("/administration/consultations")
+    audit.check(page, "access journal")
+    first = page.locator("#consultations tbody tr").first
+    expect(first).to_contain_text("Valideurs et déposants d’une convention")
+    expect(first).to_contain_text(f"convention n° {bank.convention_id}")
+    expect(page.locator("#consultations")).not_to_contain_text("@")

@@ -109,7 +109,15 @@ def test_every_route_as_every_role(client: TestClient[Litestar], samples: dict[s
 
 
 def test_anonymous_visitors_are_sent_to_login_for_account_pages(client: TestClient[Litestar]) -> None:
-    for path in ("/compte", "/compte/profil", "/annuaire/nouveau", "/projets/nouveau", "/administration/demandes"):
+    paths = (
+        "/compte",
+        "/compte/profil",
+        "/annuaire/nouveau",
+        "/projets/nouveau",
+        "/administration/demandes",
+        "/administration/consultations",
+    )
+    for path in paths:
         response = client.get(path, follow_redirects=False)
         assert response.status_code == 303, path
         assert response.headers["location"].startswith("/connexion?suite="), path
