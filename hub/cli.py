@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 import hub.activity.recording  # noqa: F401  (CLI writes feed the activity events too)
+from hub.accounts.models import Role
 from hub.db import Database, make_engine
 from hub.observability import configure_logging
 from hub.settings import Settings, SettingsError, load_settings
@@ -30,7 +31,13 @@ COMMANDS_HELP = {
     "dedup scan": "scan the catalogue for likely duplicate projects into review items (progress bar, resumable)",
     "ledger verify": "replay the innovation-hours journal: chain, balances, invariants; exits 1 naming the first broken entry",
     "import": "import projects from a CSV file, all or nothing (--dry-run: report only)",
+    "accounts grant": "give an account the administrator or decision-maker role (the first administrator starts here)",
+    "accounts revoke": "take the administrator or decision-maker role from an account (never the last administrator)",
 }
+
+# The roles given from the command line: no page grants them (referents are designated on their own page, the
+# other roles are chosen at sign-up).
+COMMAND_LINE_ROLES = ("admin", "decision_maker")
 
 
 def _settings() -> Settings:
@@ -211,7 +218,7 @@ def cmd_import(settings: Settings, *, path: str, dry_run: bool, email: str, kind
 
     from sqlmodel import col, select
 
-    from hub.accounts.models import Account, AccountRole, Role
+    from hub.accounts.models import Account, AccountRole
     from hub.accounts.services import viewer_for
     from hub.dedup.actor_import import import_actors
     from hub.dedup.importer import MAX_FILE_BYTES, import_projects
@@ -242,6 +249,68 @@ def cmd_import(settings: Settings, *, path: str, dry_run: bool, email: str, kind
             session.commit()
     print(report.as_text())
     return 1 if report.has_errors else 0
+
+
+def cmd_accounts_role(settings: Settings, *, email: str, role: str, grant: bool) -> int:
+    """Grant or revoke a role given only here, recorded in the change log and the security log."""
+    wanted = Role(role)
+    engine = make_engine(settings.effective_database_url)
+    try:
+        return _change_role(Database(engine), email, wanted, grant)
+    finally:
+        engine.dispose()
+
+
+def _change_role(database: Database, email: str, wanted: Role, grant: bool) -> int:
+    from sqlmodel import col, delete, func, select
+
+    from hub.accounts.models import Account, AccountRole
+    from hub.changelog.services import record_change
+    from hub.ledger.erasure import is_erased
+    from hub.web import security_log
+
+    with database.transaction() as session:
+        account = session.exec(select(Account).where(col(Account.email) == email.strip().lower())).first()
+        if account is None or account.id is None or is_erased(account):
+            print(f"No account with the e-mail address {email}: the person signs up first (/inscription).")
+            return 2
+        held = sorted(session.exec(select(AccountRole.role).where(col(AccountRole.account_id) == account.id)).all())
+        if (wanted in held) == grant:
+            print(
+                f"Account {account.id} {'already holds' if grant else 'does not hold'} the role {wanted}: nothing done."
+            )
+            return 0
+        if grant:
+            session.add(AccountRole(account_id=account.id, role=wanted))
+        else:
+            if wanted is Role.ADMIN:
+                admins = session.exec(
+                    select(func.count()).select_from(AccountRole).where(col(AccountRole.role) == Role.ADMIN)
+                ).one()
+                if admins <= 1:
+                    print("Refused: this is the last administrator; grant the role to someone else first.")
+                    return 1
+            session.exec(
+                delete(AccountRole).where(col(AccountRole.account_id) == account.id, col(AccountRole.role) == wanted)
+            )
+        after = sorted({*held, wanted} if grant else set(held) - {wanted})
+        action = "role_granted" if grant else "role_revoked"
+        record_change(
+            session,
+            object_type="account",
+            object_id=account.id,
+            action=action,
+            account_id=None,
+            changes={"roles": [[str(r) for r in held], [str(r) for r in after]]},
+            note=f"hub accounts {'grant' if grant else 'revoke'} (command line)",
+        )
+    security_log.warning(
+        "role %s %s account %s from the command line", wanted, "granted to" if grant else "revoked from", account.id
+    )
+    print(
+        f"Role {wanted} {'granted to' if grant else 'revoked from'} account {account.id}; effective at its next request."
+    )
+    return 0
 
 
 def cmd_exchanges_remind(settings: Settings) -> int:
@@ -316,12 +385,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     importer.add_argument(
         "--type", dest="kind", choices=("projets", "acteurs"), default="projets", help="what the file lists"
     )
+    accounts = commands.add_parser("accounts", help="roles given from the command line").add_subparsers(
+        dest="accounts_command", required=True
+    )
+    for name in ("grant", "revoke"):
+        command = accounts.add_parser(name, help=COMMANDS_HELP[f"accounts {name}"])
+        command.add_argument("email", help="the account's e-mail address")
+        command.add_argument("role", choices=COMMAND_LINE_ROLES, help="the role")
     args = parser.parse_args(argv)
     settings = _settings()
     if args.command == "setup":
         return cmd_db_upgrade(settings) or cmd_seed_load(settings, demo=True) or _reindex_if_needed(settings)
     if args.command == "exchanges":
         return cmd_exchanges_remind(settings)
+    if args.command == "accounts":
+        grant = args.accounts_command == "grant"
+        return cmd_accounts_role(settings, email=args.email, role=args.role, grant=grant)
     if args.command == "search":
         commands_by_name = {"reindex": cmd_search_reindex, "status": cmd_search_status, "work": cmd_search_work}
         return commands_by_name[args.search_command](settings)

@@ -31,7 +31,8 @@ ROLE_LABELS = {
     Role.ADMIN: "Administrateur",
 }
 
-# Roles a person may choose at sign-up; the others are granted by an administrator.
+# Roles a person may choose at sign-up; referents are designated by an administrator (/administration/referents),
+# administrators and decision-makers from the command line (`hub accounts grant`).
 SELF_SERVICE_ROLES = (Role.MEMBER, Role.HEALTH_PROFESSIONAL, Role.PATIENT_REPRESENTATIVE)
 
 
