@@ -5,7 +5,7 @@ Usage from a benchmark::
     from bench.scale import build_scaled_database, scaled_database
 
     # An existing (empty or seeded) database, given by URL: migrated, seeded, then cloned in place.
-    report = build_scaled_database("sqlite:////tmp/hub-x10.sqlite3", factor=10)
+    report = build_scaled_database("sqlite:///var/hub-x10.sqlite3", factor=10)
     print(report.actors, report.projects)          # 19,380 actors and 13,620 projects for the seed x 10
 
     # Or a throw-away database, dropped afterwards (SQLite file in a temporary folder, or a fresh
@@ -15,7 +15,7 @@ Usage from a benchmark::
 
 Command line::
 
-    .venv/bin/python -m bench.scale --url sqlite:////tmp/hub-x10.sqlite3 --factor 10
+    .venv/bin/python -m bench.scale --url sqlite:///var/hub-x10.sqlite3 --factor 10
     .venv/bin/python -m bench.scale --url postgresql+psycopg://postgres@127.0.0.1:5432/hub_x10 --factor 10
 
 What it does: migrates the database to head (`hub.migrate.upgrade`), loads the seed if missing

@@ -10,6 +10,8 @@ Usage in a journey test::
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -99,6 +101,19 @@ def open_audited(browser: Browser, server: HubServer) -> tuple[Audit, BrowserCon
     page = context.new_page()
     watch_hub_scripts(page, audit)
     return audit, context, page
+
+
+@contextmanager
+def audited_journey(browser: Browser, server: HubServer) -> Iterator[tuple[Audit, Page]]:
+    """Open an audited French context (see `open_audited`) for a journey; on failure, add the hub's last log lines
+    to the error; at the end, fail with every problem the audit found (`assert_clean`)."""
+    audit, context, page = open_audited(browser, server)
+    try:
+        yield audit, page
+    except Exception as error:
+        error.add_note(f"--- the hub's last log lines ---\n{server.log_tail()}")
+        raise
+    assert_clean(audit, context)
 
 
 def problems_of(audit: Audit, context: BrowserContext) -> list[str]:

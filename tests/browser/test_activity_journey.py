@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, Page, expect
 import hub.activity.recording  # noqa: F401  (the listeners that turn the new actor into an event)
 from hub.db import Database, make_engine, utcnow
 from hub.directory.models import Actor, ActorKind
-from tests.browser.audit import Audit, assert_clean, open_audited
+from tests.browser.audit import Audit, audited_journey
 
 if TYPE_CHECKING:
     from conftest import HubServer
@@ -28,13 +28,8 @@ NEW_ACTOR = "Centre d’e-santé de Libourne"
 
 
 def test_feed_grows_live_and_network_view(chromium_browser: Browser, hub_server: HubServer) -> None:
-    audit, context, page = open_audited(chromium_browser, hub_server)
-    try:
+    with audited_journey(chromium_browser, hub_server) as (audit, page):
         _journey(page, audit, hub_server)
-    except Exception as error:
-        error.add_note(f"--- the hub's last log lines ---\n{hub_server.log_tail()}")
-        raise
-    assert_clean(audit, context)
 
 
 def _publish_actor(server: HubServer) -> None:

@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from hub import identifiers
-from tests.browser.audit import Audit, assert_clean, open_audited
+from tests.browser.audit import Audit, audited_journey
 
 if TYPE_CHECKING:
     from conftest import HubServer
@@ -44,13 +44,8 @@ def test_luhn_key_is_the_one_the_hub_accepts() -> None:
 
 def test_sign_up_add_actor_and_project_then_find_it(chromium_browser: Browser, hub_server: HubServer) -> None:
     """The issue-2 journey, as a nurse would click through it, with an audit of every page on the way."""
-    audit, context, page = open_audited(chromium_browser, hub_server)
-    try:
+    with audited_journey(chromium_browser, hub_server) as (audit, page):
         _journey(page, audit)
-    except Exception as error:
-        error.add_note(f"--- the hub's last log lines ---\n{hub_server.log_tail()}")
-        raise
-    assert_clean(audit, context)
 
 
 def _tick(page: Page, checkbox: Locator) -> None:

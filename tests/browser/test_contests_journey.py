@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from hub.contests.services import today
-from tests.browser.audit import Audit, assert_clean, open_audited
+from tests.browser.audit import Audit, audited_journey
 from tests.browser.test_needs_journey import DEMO, demo_passwords, sign_in_as
 
 if TYPE_CHECKING:
@@ -26,13 +26,8 @@ PROJECT = "Podomètre connecté pour la rééducation après une prothèse de ha
 def test_register_submit_score_and_publish_a_contest(chromium_browser: Browser, hub_server: HubServer) -> None:
     """Part 2 end to end, audited page by page."""
     passwords = demo_passwords(hub_server)
-    audit, context, page = open_audited(chromium_browser, hub_server)
-    try:
+    with audited_journey(chromium_browser, hub_server) as (audit, page):
         _journey(page, audit, passwords)
-    except Exception as error:
-        error.add_note(f"--- the hub's last log lines ---\n{hub_server.log_tail()}")
-        raise
-    assert_clean(audit, context)
 
 
 def _tick(page: Page, group: str, label: str) -> None:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.audit import Audit, assert_clean, open_audited
+from tests.browser.audit import Audit, audited_journey
 
 if TYPE_CHECKING:
     from conftest import HubServer
@@ -25,13 +25,8 @@ pytestmark = pytest.mark.browser
 def test_a_decision_maker_filters_the_dashboard_and_takes_the_figures_away(
     chromium_browser: Browser, hub_server: HubServer
 ) -> None:
-    audit, context, page = open_audited(chromium_browser, hub_server)
-    try:
+    with audited_journey(chromium_browser, hub_server) as (audit, page):
         _journey(page, audit)
-    except Exception as error:
-        error.add_note(f"--- the hub's last log lines ---\n{hub_server.log_tail()}")
-        raise
-    assert_clean(audit, context)
 
 
 def _journey(page: Page, audit: Audit) -> None:

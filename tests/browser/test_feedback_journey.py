@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.audit import Audit, assert_clean, open_audited
+from tests.browser.audit import Audit, audited_journey
 from tests.browser.test_needs_journey import DEMO, demo_passwords, sign_in_as
 
 if TYPE_CHECKING:
@@ -36,13 +36,8 @@ def test_a_professional_raises_a_blocker_that_the_institution_answers(
     chromium_browser: Browser, hub_server: HubServer
 ) -> None:
     passwords = demo_passwords(hub_server)
-    audit, context, page = open_audited(chromium_browser, hub_server)
-    try:
+    with audited_journey(chromium_browser, hub_server) as (audit, page):
         _journey(page, audit, passwords)
-    except Exception as error:
-        error.add_note(f"--- the hub's last log lines ---\n{hub_server.log_tail()}")
-        raise
-    assert_clean(audit, context)
 
 
 def _decision_maker_speaks_for_the_cnsa(page: Page, audit: Audit, passwords: dict[str, str]) -> None:

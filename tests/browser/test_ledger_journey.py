@@ -12,7 +12,7 @@ from sqlmodel import col, select
 
 from hub.db import Database, make_engine
 from hub.projects.models import Project
-from tests.browser.audit import Audit, assert_clean, open_audited
+from tests.browser.audit import Audit, audited_journey
 from tests.factories import PASSWORD
 from tests.ledger.conftest import Bank
 from tests.ledger.pages import ADMIN, APPROVER, DEPOSITOR, DRAWER, LEAD, bank_with_logins
@@ -39,13 +39,8 @@ def _bank(server: HubServer) -> tuple[Bank, str]:
 def test_deposit_approval_use_and_public_register(chromium_browser: Browser, hub_server: HubServer) -> None:
     """The bank's main journey as its four people click through it."""
     bank, slug = _bank(hub_server)
-    audit, context, page = open_audited(chromium_browser, hub_server)
-    try:
+    with audited_journey(chromium_browser, hub_server) as (audit, page):
         _journey(page, audit, bank, slug)
-    except Exception as error:
-        error.add_note(f"--- the hub's last log lines ---\n{hub_server.log_tail()}")
-        raise
-    assert_clean(audit, context)
 
 
 def _sign_in(page: Page, email: str) -> None:

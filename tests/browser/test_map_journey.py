@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.audit import Audit, assert_clean, open_audited
+from tests.browser.audit import Audit, audited_journey
 
 if TYPE_CHECKING:
     from conftest import HubServer
@@ -24,13 +24,8 @@ def test_choose_indicator_and_filter_drill_down_and_reach_a_list(
     chromium_browser: Browser, hub_server: HubServer
 ) -> None:
     """A decision-maker maps oncology actors, opens Nouvelle-Aquitaine, then the Gironde list."""
-    audit, context, page = open_audited(chromium_browser, hub_server)
-    try:
+    with audited_journey(chromium_browser, hub_server) as (audit, page):
         _journey(page, audit)
-    except Exception as error:
-        error.add_note(f"--- the hub's last log lines ---\n{hub_server.log_tail()}")
-        raise
-    assert_clean(audit, context)
 
 
 def _figure_in_table(page: Page, name: str) -> int:

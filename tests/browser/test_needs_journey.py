@@ -15,7 +15,7 @@ from sqlmodel import col, select
 from hub.accounts.models import Account
 from hub.db import Database, make_engine, utcnow
 from hub.referents.models import ReferentAssignment, ReferentRole
-from tests.browser.audit import Audit, assert_clean, open_audited
+from tests.browser.audit import Audit, audited_journey
 
 if TYPE_CHECKING:
     from conftest import HubServer
@@ -76,13 +76,8 @@ def test_raise_support_and_qualify_a_need(chromium_browser: Browser, hub_server:
     """Raise, support ("moi aussi", once), qualify: the journey of part 1, audited page by page."""
     passwords = demo_passwords(hub_server)
     give_assignment(hub_server, f"referent@{DEMO}")
-    audit, context, page = open_audited(chromium_browser, hub_server)
-    try:
+    with audited_journey(chromium_browser, hub_server) as (audit, page):
         _journey(page, audit, passwords)
-    except Exception as error:
-        error.add_note(f"--- the hub's last log lines ---\n{hub_server.log_tail()}")
-        raise
-    assert_clean(audit, context)
 
 
 def _journey(page: Page, audit: Audit, passwords: dict[str, str]) -> None:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.audit import Audit, assert_clean, open_audited
+from tests.browser.audit import Audit, audited_journey
 
 if TYPE_CHECKING:
     from conftest import HubServer
@@ -36,13 +36,8 @@ def _shows_and_hides(page: Page, field_id: str, typed: str) -> None:
 def test_passwords_can_be_shown_and_changed(chromium_browser: Browser, hub_server: HubServer) -> None:
     """ASVS 8.3.3 (the privacy notice), 2.1.12 (show the masked password), 2.1.8 (the strength meter), 2.1.5 and 2.1.6
     (change it), 3.3.4 (the sessions page)."""
-    audit, context, page = open_audited(chromium_browser, hub_server)
-    try:
+    with audited_journey(chromium_browser, hub_server) as (audit, page):
         _journey(page, audit)
-    except Exception as error:
-        error.add_note(f"--- the hub's last log lines ---\n{hub_server.log_tail()}")
-        raise
-    assert_clean(audit, context)
 
 
 def _journey(page: Page, audit: Audit) -> None:

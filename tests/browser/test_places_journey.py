@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, Page, expect
 from sqlmodel import Session
 
 from hub.db import utcnow
-from tests.browser.audit import Audit, assert_clean, open_audited
+from tests.browser.audit import Audit, audited_journey
 from tests.browser.test_research_journey import prepare, sign_in
 from tests.factories import make_account
 
@@ -30,13 +30,8 @@ def _cast(session: Session) -> None:
 
 def test_places_and_meetings_journey(chromium_browser: Browser, hub_server: HubServer) -> None:
     prepare(hub_server, _cast)
-    audit, context, page = open_audited(chromium_browser, hub_server)
-    try:
+    with audited_journey(chromium_browser, hub_server) as (audit, page):
         _journey(page, audit)
-    except Exception as error:
-        error.add_note(f"--- the hub's last log lines ---\n{hub_server.log_tail()}")
-        raise
-    assert_clean(audit, context)
 
 
 def _journey(page: Page, audit: Audit) -> None:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.audit import Audit, assert_clean, open_audited
+from tests.browser.audit import Audit, audited_journey
 from tests.browser.test_needs_journey import DEMO, demo_passwords, sign_in_as
 
 if TYPE_CHECKING:
@@ -27,13 +27,8 @@ def test_a_member_reports_a_listing_and_sees_the_moderator_s_decision(
     chromium_browser: Browser, hub_server: HubServer
 ) -> None:
     passwords = demo_passwords(hub_server)
-    audit, context, page = open_audited(chromium_browser, hub_server)
-    try:
+    with audited_journey(chromium_browser, hub_server) as (audit, page):
         _journey(page, audit, passwords)
-    except Exception as error:
-        error.add_note(f"--- the hub's last log lines ---\n{hub_server.log_tail()}")
-        raise
-    assert_clean(audit, context)
 
 
 def _journey(page: Page, audit: Audit, passwords: dict[str, str]) -> None:

@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from hub.accounts.services import viewer_for
 from hub.db import Database, make_engine
-from tests.browser.audit import Audit, assert_clean, open_audited
+from tests.browser.audit import Audit, audited_journey
 from tests.factories import PASSWORD, make_account, make_actor
 
 if TYPE_CHECKING:
@@ -53,13 +53,8 @@ def _cast(session: Session) -> None:
 
 def test_research_valorisation_journey(chromium_browser: Browser, hub_server: HubServer) -> None:
     prepare(hub_server, _cast)
-    audit, context, page = open_audited(chromium_browser, hub_server)
-    try:
+    with audited_journey(chromium_browser, hub_server) as (audit, page):
         _journey(page, audit)
-    except Exception as error:
-        error.add_note(f"--- the hub's last log lines ---\n{hub_server.log_tail()}")
-        raise
-    assert_clean(audit, context)
 
 
 def _journey(page: Page, audit: Audit) -> None:
