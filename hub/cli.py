@@ -27,9 +27,13 @@ COMMANDS_HELP = {
     "search reindex": "rebuild the search index into a fresh one and swap it in (progress bar)",
     "search status": "show the engine, the index lag and any failures",
     "exchanges remind": "e-mail people whose availability ends within a week (run once a day)",
+    "privacy purge": "delete the personal data past its retention: outbox e-mails, guests' contacts (run once a day)",
     "search work": "drain the search outbox in the foreground (a separate worker process)",
     "dedup scan": "scan the catalogue for likely duplicate projects into review items (progress bar, resumable)",
-    "ledger verify": "replay the innovation-hours journal: chain, balances, invariants; exits 1 naming the first broken entry",
+    "ledger verify": (
+        "replay the innovation-hours journal: chain, balances, invariants; exits 1 naming the first broken entry "
+        "(--checkpoint FILE: also the history a saved checkpoint pins)"
+    ),
     "import": "import projects from a CSV file, all or nothing (--dry-run: report only)",
     "accounts grant": "give an account the administrator or decision-maker role (the first administrator starts here)",
     "accounts revoke": "take the administrator or decision-maker role from an account (never the last administrator)",
@@ -182,15 +186,36 @@ def cmd_search_work(settings: Settings) -> int:
     return 0
 
 
-def cmd_ledger_verify(settings: Settings) -> int:
+def cmd_ledger_verify(settings: Settings, checkpoint_file: str | None = None) -> int:
+    from hub.ledger.checkpoint import CheckpointError, parse_checkpoint
     from hub.ledger.verification import verify_ledger
 
+    checkpoint = None
+    if checkpoint_file is not None:
+        try:
+            checkpoint = parse_checkpoint(Path(checkpoint_file).read_bytes().decode("utf-8"))
+        except OSError as exc:
+            print(f"Checkpoint not read: {checkpoint_file}: {exc.strerror or exc}")
+            return 2
+        except (CheckpointError, UnicodeDecodeError) as exc:
+            reason = exc if isinstance(exc, CheckpointError) else "le fichier n’est pas du texte UTF-8"
+            print(f"Checkpoint refused: {checkpoint_file}: {reason}")
+            return 2
     started = time.perf_counter()
-    problem = verify_ledger(_database(settings))
+    engine = make_engine(settings.effective_database_url)
+    try:
+        problem = verify_ledger(Database(engine), checkpoint)
+    finally:
+        engine.dispose()  # no pooled connection left for the garbage collector (a ResourceWarning with psycopg)
     if problem is not None:
         print(f"Ledger verification failed: {problem}")
         return 1
     print(f"Ledger verified in {time.perf_counter() - started:.1f} s: chain, balances and invariants hold.")
+    if checkpoint is not None:
+        print(
+            f"Checkpoint of {checkpoint.taken_at.isoformat()} ({len(checkpoint.heads)} accounts, digest "
+            f"{checkpoint.digest}): every entry it pins is unchanged."
+        )
     return 0
 
 
@@ -322,6 +347,32 @@ def cmd_exchanges_remind(settings: Settings) -> int:
     return 0
 
 
+def cmd_privacy_purge(settings: Settings, *, dry_run: bool) -> int:
+    """Delete what is past its retention (docs/gdpr-register.md) and print the counts; --dry-run only counts."""
+    from hub.db import utcnow
+    from hub.exchanges.mail import OUTBOX_RETENTION
+    from hub.places.services import GUEST_CONTACT_RETENTION
+    from hub.retention import purge_expired
+
+    engine = make_engine(settings.effective_database_url)
+    try:
+        report = purge_expired(Database(engine), settings, utcnow(), dry_run=dry_run)
+    finally:
+        engine.dispose()
+    done = ("to delete", "to erase") if dry_run else ("deleted", "erased")
+    print(f"Outbox e-mails older than {OUTBOX_RETENTION.days} days: {report.outbox_files} {done[0]}.")
+    print(
+        f"Names and contacts of guests of meetings more than {GUEST_CONTACT_RETENTION.days} days ago: "
+        f"{report.guest_contacts} {done[1]}."
+    )
+    if dry_run:
+        print("Dry run: nothing was changed.")
+    if report.outbox_failures:
+        print(f"{report.outbox_failures} outbox e-mail(s) could not be deleted (see the log).", file=sys.stderr)
+        return 1
+    return 0
+
+
 def cmd_serve(settings: Settings, *, reload: bool) -> int:
     import uvicorn
 
@@ -365,6 +416,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         dest="exchanges_command", required=True
     )
     exchanges.add_parser("remind", help=COMMANDS_HELP["exchanges remind"])
+    privacy = commands.add_parser("privacy", help="personal data").add_subparsers(dest="privacy_command", required=True)
+    purge = privacy.add_parser("purge", help=COMMANDS_HELP["privacy purge"])
+    purge.add_argument("--dry-run", action="store_true", help="count what is past its retention, delete nothing")
     search = commands.add_parser("search", help="search index commands").add_subparsers(
         dest="search_command", required=True
     )
@@ -377,7 +431,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     ledger = commands.add_parser("ledger", help="innovation-hours bank").add_subparsers(
         dest="ledger_command", required=True
     )
-    ledger.add_parser("verify", help=COMMANDS_HELP["ledger verify"])
+    ledger_verify = ledger.add_parser("verify", help=COMMANDS_HELP["ledger verify"])
+    ledger_verify.add_argument(
+        "--checkpoint", metavar="FILE", help="also check that the history pinned by this saved checkpoint is unchanged"
+    )
     importer = commands.add_parser("import", help=COMMANDS_HELP["import"])
     importer.add_argument("file", help="CSV file (UTF-8, header line; see the README)")
     importer.add_argument("--dry-run", action="store_true", help="report errors and duplicates, write nothing")
@@ -398,6 +455,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cmd_db_upgrade(settings) or cmd_seed_load(settings, demo=True) or _reindex_if_needed(settings)
     if args.command == "exchanges":
         return cmd_exchanges_remind(settings)
+    if args.command == "privacy":
+        return cmd_privacy_purge(settings, dry_run=args.dry_run)
     if args.command == "accounts":
         grant = args.accounts_command == "grant"
         return cmd_accounts_role(settings, email=args.email, role=args.role, grant=grant)
@@ -407,7 +466,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "dedup":
         return cmd_dedup_scan(settings, restart=args.restart)
     if args.command == "ledger":
-        return cmd_ledger_verify(settings)
+        return cmd_ledger_verify(settings, args.checkpoint)
     if args.command == "import":
         return cmd_import(settings, path=args.file, dry_run=args.dry_run, email=args.email, kind=args.kind)
     if args.command == "serve":

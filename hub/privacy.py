@@ -20,6 +20,8 @@ from hub.accounts.models import Account, LoginAttempt, Person
 from hub.accounts.services import SESSION_ABSOLUTE_TIMEOUT, SESSION_IDLE_TIMEOUT, THROTTLE_WINDOW
 from hub.audit.services import ACCESS_RECORD_RETENTION
 from hub.db import metadata
+from hub.exchanges.mail import OUTBOX_RETENTION
+from hub.places.services import GUEST_CONTACT_RETENTION
 from hub.web import CurrentViewer, DbSession, in_thread, page, require_viewer
 
 # Columns that hold secrets or their hashes: their presence is stated, their value never leaves the server.
@@ -143,6 +145,8 @@ def privacy_notice(request: Request[Any, Any, Any], viewer: CurrentViewer) -> Te
         absolute_hours=int(SESSION_ABSOLUTE_TIMEOUT.total_seconds() // 3600),
         throttle_minutes=int(THROTTLE_WINDOW.total_seconds() // 60),
         access_record_months=ACCESS_RECORD_RETENTION.days // 30,
+        outbox_days=OUTBOX_RETENTION.days,
+        guest_contact_months=GUEST_CONTACT_RETENTION.days // 30,
     )
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import secrets
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from litestar import Request, Response, get, post
+from litestar.enums import MediaType
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Stream, Template
 from sqlmodel import Session
@@ -19,12 +21,14 @@ from hub.errors import InvalidInput
 from hub.ledger import administration, registers, statements
 from hub.ledger.rules import NAMES, Refusal, Rule
 from hub.ledger.shapes import StakeRuleInput
+from hub.ledger.verification import take_checkpoint
 from hub.projects.services import get_project
 from hub.validation import validate
 from hub.web import CurrentViewer, DbSession, form_dict, in_thread, page, require_viewer
 
 FormData = URLEncodedBody[dict[str, Any]]
 BANK = "/banque-d-heures"
+CHECKPOINT = f"{BANK}/point-de-controle.json"
 # Confirmations shown after a redirect (chosen by code: no user text travels in the URL).
 DONE = {
     "versement": "Votre proposition d’heures est enregistrée : elle attend la validation de votre employeur.",
@@ -118,7 +122,25 @@ def home(request: Request[Any, Any, Any], db_session: DbSession, viewer: Current
         viewer,
         conventions=registers.list_conventions(db_session),
         projects=registers.projects_with_rules(db_session),
+        checkpoint=take_checkpoint(db_session),
+        checkpoint_url=CHECKPOINT,
     )
+
+
+@get(CHECKPOINT, name="ledger.checkpoint")
+@in_thread
+def checkpoint(request: Request[Any, Any, Any], db_session: DbSession) -> Response[Any]:
+    """The journal's checkpoint as a JSON download: each account's last entry (ledger id, number, hash) and one
+    digest over them; no names, no pseudonyms. Revalidated on each use (ETag: the digest; 304 while unchanged)."""
+    taken = take_checkpoint(db_session)
+    etag = f'W/"{taken.digest}"'  # weak: the same state, whatever `taken_at` says
+    headers = {"ETag": etag, "Cache-Control": "no-cache"}
+    if taken.digest in request.headers.get("if-none-match", ""):
+        return Response(content=b"", status_code=304, headers=headers)
+    stamp = taken.taken_at.strftime("%Y-%m-%d-%H%M%S")
+    headers["Content-Disposition"] = f'attachment; filename="lab-esante-banque-d-heures-point-de-controle-{stamp}.json"'
+    body = json.dumps(taken.as_json(), ensure_ascii=False, indent=2).encode()
+    return Response(content=body, media_type=MediaType.JSON, headers=headers)
 
 
 @get(f"{BANK}/conventions/{{convention_id:int}}", name="ledger.convention_register")
@@ -244,6 +266,7 @@ def declarations(request: Request[Any, Any, Any], db_session: DbSession, viewer:
 
 ROUTES: list[Any] = [
     home,
+    checkpoint,
     convention_register,
     convention_csv,
     project_register,

@@ -274,6 +274,7 @@ def _meeting_page(
         taken=services.seats_taken(db_session, meeting.id),
         mine=services.my_registration(db_session, viewer, meeting.id),
         can_register_guests=can_guests,
+        guest_contact_months=services.GUEST_CONTACT_RETENTION.days // 30,
         registrations=registrations,
         field_errors={k: v for k, v in (errors or {}).items() if k != "__all__"},
         is_past=meeting.starts_at <= utcnow(),

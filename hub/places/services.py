@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import func, or_, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
 from hub.accounts.models import Account, Person, Role
@@ -31,6 +32,14 @@ from hub.places.models import (
 from hub.places.shapes import GuestInput, MeetingInput, PlaceInput, StaffInput
 from hub.territories.models import Territory, TerritoryLevel, departement_id
 
+# How long the name and contact of a person registered without an account are kept: 90 days (three months) after the
+# meeting's date. They were given to warn the person of a change to the session, which ends with it; three months
+# leave the staff time to follow up (a report of the session, a second one, a question or a complaint about it).
+# The person has no account, so nothing else erases them: `hub privacy purge` replaces the name by ERASED_GUEST_NAME
+# and empties the contact, and keeps the registration, so the meeting's seats and history still count it
+# (docs/gdpr-register.md).
+GUEST_CONTACT_RETENTION = timedelta(days=90)
+ERASED_GUEST_NAME = "Nom effacé"
 NOT_STAFF = "Seuls les membres de l’équipe de ce lieu, ou un administrateur, peuvent faire cela."
 ONLINE_ORGANISERS = (Role.DECISION_MAKER, Role.REFERENT)
 
@@ -375,3 +384,33 @@ def registrations_of(session: Session, meeting_id: int) -> list[RegistrationLine
         )
         for r in rows
     ]
+
+
+# -- retention -----------------------------------------------------------------------------------------------------
+
+
+def _guests_past_retention(now: datetime) -> list[ColumnElement[bool]]:
+    """Registrations without an account, of meetings that started before `now - GUEST_CONTACT_RETENTION`, whose
+    name or contact is still there (cancelled ones too: they keep them)."""
+    past = select(Meeting.id).where(col(Meeting.starts_at) < now - GUEST_CONTACT_RETENTION)
+    return [
+        col(MeetingRegistration.account_id).is_(None),
+        col(MeetingRegistration.meeting_id).in_(past),
+        or_(col(MeetingRegistration.guest_contact) != "", col(MeetingRegistration.guest_name) != ERASED_GUEST_NAME),
+    ]
+
+
+def erase_past_guest_contacts(session: Session, now: datetime, *, dry_run: bool = False) -> int:
+    """Erase the names and contacts of people registered without an account once GUEST_CONTACT_RETENTION has passed
+    since their meeting, in one statement (a dry run only counts them); members' registrations are left alone and
+    the rows stay, seat and consent time included. Returns how many registrations were (or would be) erased."""
+    conditions = _guests_past_retention(now)
+    if dry_run:
+        return int(session.exec(select(func.count()).select_from(MeetingRegistration).where(*conditions)).one())
+    result = session.exec(
+        update(MeetingRegistration)
+        .where(*conditions)
+        .values(guest_name=ERASED_GUEST_NAME, guest_contact="")
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)
