@@ -10,15 +10,18 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from litestar import Request, Response, get, post
+from litestar.datastructures import State
 from litestar.enums import MediaType
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Stream, Template
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from hub.accounts.viewer import Viewer
 from hub.db import Database, utcnow
 from hub.errors import InvalidInput
 from hub.ledger import administration, registers, statements
+from hub.ledger.checkpoint import Checkpoint
+from hub.ledger.models import LedgerEntry
 from hub.ledger.rules import NAMES, Refusal, Rule
 from hub.ledger.shapes import StakeRuleInput
 from hub.ledger.verification import take_checkpoint
@@ -112,6 +115,23 @@ def parse_id(values: dict[str, Any], name: str, message: str, errors: dict[str, 
 # -- public pages --------------------------------------------------------------------------------------------
 
 
+def shown_checkpoint(session: Session, state: State) -> Checkpoint:
+    """The checkpoint the bank's page shows, taken again only when the journal changed.
+
+    A checkpoint reads every account's head (tens to hundreds of milliseconds on a million entries); the page is
+    public and anonymous. Entries are only ever appended, so the id and hash of the journal's last entry tell
+    whether anything was written since (the hash also tells a restored, diverging journal from the cached one).
+    Kept per application in its state; the download (`checkpoint` below) always takes a fresh one.
+    """
+    last = session.exec(select(LedgerEntry.id, LedgerEntry.hash).order_by(col(LedgerEntry.id).desc()).limit(1)).first()
+    key = tuple(last) if last is not None else None
+    cached: tuple[object, Checkpoint] | None = getattr(state, "ledger_checkpoint", None)
+    if cached is None or cached[0] != key:
+        cached = (key, take_checkpoint(session))
+        state.ledger_checkpoint = cached  # one assignment: a concurrent reader sees the old pair or the new one
+    return cached[1]
+
+
 @get(BANK, name="ledger.home")
 @in_thread
 def home(request: Request[Any, Any, Any], db_session: DbSession, viewer: CurrentViewer) -> Template:
@@ -122,7 +142,7 @@ def home(request: Request[Any, Any, Any], db_session: DbSession, viewer: Current
         viewer,
         conventions=registers.list_conventions(db_session),
         projects=registers.projects_with_rules(db_session),
-        checkpoint=take_checkpoint(db_session),
+        checkpoint=shown_checkpoint(db_session, request.app.state),
         checkpoint_url=CHECKPOINT,
     )
 

@@ -217,6 +217,30 @@ def test_the_published_checkpoint_matches_the_journal_and_names_nobody(
     assert URL in reader.downloads
 
 
+def _shown_digest(client: TestClient[Litestar]) -> str:
+    reader = _Reader()
+    reader.feed(client.get("/banque-d-heures").text)
+    assert len(reader.codes) == 1
+    return reader.codes[0]
+
+
+def test_the_banks_page_takes_its_checkpoint_again_only_when_the_journal_changed(
+    client: TestClient[Litestar], database: Database, bank: Bank
+) -> None:
+    accept_deposit(database, bank, "c1", 45, bank.depositors[0])
+    first = _shown_digest(client)
+    assert first == client.get(URL).json()["digest"]
+    state = client.app.state
+    cached = state.ledger_checkpoint
+    assert _shown_digest(client) == first
+    assert state.ledger_checkpoint is cached  # nothing written: the same checkpoint, not taken again
+    accept_deposit(database, bank, "c2", 20, bank.depositors[1])
+    second = _shown_digest(client)
+    assert second != first
+    assert second == client.get(URL).json()["digest"]
+    assert state.ledger_checkpoint is not cached
+
+
 def test_an_old_checkpoint_verifies_after_new_entries_and_an_erasure(database: Database, bank: Bank) -> None:
     accept_deposit(database, bank, "o1", 60, bank.depositors[0])
     with database.session() as session:
