@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -138,6 +139,17 @@ def _database(settings: Settings) -> Database:
     return Database(make_engine(settings.effective_database_url))
 
 
+@contextmanager
+def _closing_database(settings: Settings) -> Iterator[Database]:
+    """The database, its pooled connections closed at the end (no connection left for the garbage collector: a
+    ResourceWarning with psycopg when the command runs inside a test)."""
+    engine = make_engine(settings.effective_database_url)
+    try:
+        yield Database(engine)
+    finally:
+        engine.dispose()
+
+
 def cmd_search_reindex(settings: Settings) -> int:
     from hub.app import open_search_engine
     from hub.indexing.services import rebuild_index
@@ -202,11 +214,8 @@ def cmd_ledger_verify(settings: Settings, checkpoint_file: str | None = None) ->
             print(f"Checkpoint refused: {checkpoint_file}: {reason}")
             return 2
     started = time.perf_counter()
-    engine = make_engine(settings.effective_database_url)
-    try:
-        problem = verify_ledger(Database(engine), checkpoint)
-    finally:
-        engine.dispose()  # no pooled connection left for the garbage collector (a ResourceWarning with psycopg)
+    with _closing_database(settings) as database:
+        problem = verify_ledger(database, checkpoint)
     if problem is not None:
         print(f"Ledger verification failed: {problem}")
         return 1
@@ -278,15 +287,6 @@ def cmd_import(settings: Settings, *, path: str, dry_run: bool, email: str, kind
 
 def cmd_accounts_role(settings: Settings, *, email: str, role: str, grant: bool) -> int:
     """Grant or revoke a role given only here, recorded in the change log and the security log."""
-    wanted = Role(role)
-    engine = make_engine(settings.effective_database_url)
-    try:
-        return _change_role(Database(engine), email, wanted, grant)
-    finally:
-        engine.dispose()
-
-
-def _change_role(database: Database, email: str, wanted: Role, grant: bool) -> int:
     from sqlmodel import col, delete, func, select
 
     from hub.accounts.models import Account, AccountRole
@@ -294,7 +294,8 @@ def _change_role(database: Database, email: str, wanted: Role, grant: bool) -> i
     from hub.ledger.erasure import is_erased
     from hub.web import security_log
 
-    with database.transaction() as session:
+    wanted = Role(role)
+    with _closing_database(settings) as database, database.transaction() as session:
         account = session.exec(select(Account).where(col(Account.email) == email.strip().lower())).first()
         if account is None or account.id is None or is_erased(account):
             print(f"No account with the e-mail address {email}: the person signs up first (/inscription).")
@@ -354,11 +355,8 @@ def cmd_privacy_purge(settings: Settings, *, dry_run: bool) -> int:
     from hub.places.services import GUEST_CONTACT_RETENTION
     from hub.retention import purge_expired
 
-    engine = make_engine(settings.effective_database_url)
-    try:
-        report = purge_expired(Database(engine), settings, utcnow(), dry_run=dry_run)
-    finally:
-        engine.dispose()
+    with _closing_database(settings) as database:
+        report = purge_expired(database, settings, utcnow(), dry_run=dry_run)
     done = ("to delete", "to erase") if dry_run else ("deleted", "erased")
     print(f"Outbox e-mails older than {OUTBOX_RETENTION.days} days: {report.outbox_files} {done[0]}.")
     print(

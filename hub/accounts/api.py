@@ -8,7 +8,7 @@ from litestar import Response, post
 from litestar.params import JSONBody
 
 from hub.accounts.passwords import estimate, person_words, refusal
-from hub.accounts.shapes import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, StrengthInput
+from hub.accounts.shapes import StrengthInput, length_problem
 from hub.validation import validate
 from hub.web import CurrentViewer, in_thread
 
@@ -27,13 +27,7 @@ def password_strength(data: JSONBody[dict[str, Any]], viewer: CurrentViewer) -> 
     if viewer is not None:
         words += [viewer.email, viewer.display_name]
     strength = estimate(given.password, person_words(*words))
-    length = len(given.password)
-    if length < MIN_PASSWORD_LENGTH:
-        message = f"Le mot de passe doit comporter au moins {MIN_PASSWORD_LENGTH} caractères."
-    elif length > MAX_PASSWORD_LENGTH:
-        message = f"Le mot de passe doit comporter au plus {MAX_PASSWORD_LENGTH} caractères."
-    else:
-        message = "" if strength.acceptable else refusal(strength)
+    message = length_problem(given.password) or ("" if strength.acceptable else refusal(strength))
     body = {**strength.as_json(), "acceptable": not message, "message": message}
     return Response(body, headers={"Cache-Control": "no-store"})
 

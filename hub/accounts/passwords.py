@@ -107,7 +107,6 @@ class Strength:
         return {
             "score": self.score,
             "label": self.label,
-            "acceptable": self.acceptable,
             "warning": self.warning,
             "advice": list(self.advice),
         }

@@ -18,16 +18,23 @@ MIN_PASSWORD_LENGTH = 12
 Password = Annotated[str, StringConstraints(strip_whitespace=False), Field(max_length=200)]
 
 
+def length_problem(value: str) -> str:
+    """The French message for a new password too short or too long, or "" (the forms and the strength meter)."""
+    if len(value) < MIN_PASSWORD_LENGTH:
+        return f"Le mot de passe doit comporter au moins {MIN_PASSWORD_LENGTH} caractères."
+    if len(value) > MAX_PASSWORD_LENGTH:
+        return f"Le mot de passe doit comporter au plus {MAX_PASSWORD_LENGTH} caractères."
+    return ""
+
+
 def check_new_password(value: str, info: ValidationInfo) -> str:
     """The rules of a new password (sign-up and password change), with their French messages.
 
     Its length, then how guessable it is (ASVS 2.1.7): common and breached passwords, the person's own words (the
     e-mail and name validated before it, or `words` in the validation context) and the service's are refused.
     """
-    if len(value) < MIN_PASSWORD_LENGTH:
-        raise ValueError(f"Le mot de passe doit comporter au moins {MIN_PASSWORD_LENGTH} caractères.")
-    if len(value) > MAX_PASSWORD_LENGTH:
-        raise ValueError(f"Le mot de passe doit comporter au plus {MAX_PASSWORD_LENGTH} caractères.")
+    if problem := length_problem(value):
+        raise ValueError(problem)
     given = [str(info.data[name]) for name in ("email", "display_name") if info.data.get(name)]
     context = info.context if isinstance(info.context, dict) else {}
     strength = estimate(value, person_words(*given, *context.get("words", ())))
